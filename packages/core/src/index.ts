@@ -1,2 +1,77 @@
+// @vigil/core public API. Explicit names only (no `export *`), grouped by area.
+
+// --- errors ---
 export { VigilError, describeError } from './errors/vigil-error.js';
 export type { VigilErrorCode, VigilErrorOptions } from './errors/vigil-error.js';
+
+// --- contracts ---
+export { checkStatuses, isReasonCode, reasonCodes } from './contracts/result.js';
+export type {
+  CheckResult,
+  CheckStatus,
+  HistogramSummary,
+  MetricEntry,
+  MetricValue,
+  Phases,
+  ReasonCode,
+  ResultRecord,
+  Tags,
+} from './contracts/result.js';
+export type { Check, CheckContext } from './contracts/check.js';
+export type {
+  AlertRecord,
+  RejectedRecord,
+  Sink,
+  SinkRecord,
+  SinkRecordType,
+  SnapshotRecord,
+  WriteOptions,
+  WriteResult,
+} from './contracts/sink.js';
+export type { Notification, Notifier, SendOptions, SendResult } from './contracts/notifier.js';
+export type { AlertEvent, AlertSeverity, AlertState } from './contracts/alert.js';
+export type { MetricOptions, MetricsAccumulator } from './contracts/metrics.js';
+export type { LifecycleOptions, PluginDefinition, PluginKind, PluginMeta, SpecificationVersion } from './contracts/plugin.js';
+export type {
+  CronTrigger,
+  EveryTrigger,
+  JobRun,
+  ScheduledJob,
+  Scheduler,
+  SchedulerStats,
+  Trigger,
+} from './contracts/scheduler.js';
+export type {
+  CertificateSummary,
+  DialOptions,
+  DialResult,
+  DialTimings,
+  Dialer,
+  KeepAliveOptions,
+  OnionMode,
+  ProxyOptions,
+  TlsDialOptions,
+  TlsSessionSummary,
+  TlsVersion,
+} from './contracts/dialer.js';
+
+// --- utilities ---
+export { sleep, systemClock } from './util/clock.js';
+export type { Clock, TimerHandle } from './util/clock.js';
+export { formatDuration, parseDuration } from './util/duration.js';
+export type { DurationInput } from './util/duration.js';
+export { createConsoleLogger, silentLogger } from './util/logger.js';
+export type { ConsoleLoggerOptions, LogFields, LogLevel, Logger } from './util/logger.js';
+export { REDACTED, isSecretKey, redactText, redactValue } from './util/redact.js';
+
+// --- metrics engine (src/metrics) ---
+
+// --- scheduler (src/scheduler) ---
+
+// --- transport: dialer (src/transport) ---
+
+// --- runtime (src/runtime) ---
+
+// --- config and plugin registry (src/config, src/plugins) ---
+
+// --- alerts (src/alerts) ---
