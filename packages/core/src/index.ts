@@ -67,6 +67,8 @@ export { REDACTED, isSecretKey, redactText, redactValue } from './util/redact.js
 // --- metrics engine (src/metrics) ---
 
 // --- scheduler (src/scheduler) ---
+export { compileCron, createScheduler, cron, every, nextCronTime, splayOffset } from './scheduler/index.js';
+export type { CronSchedule, CronTriggerOptions, EveryTriggerOptions, SchedulerOptions } from './scheduler/index.js';
 
 // --- transport: dialer (src/transport) ---
 

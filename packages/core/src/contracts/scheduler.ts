@@ -24,7 +24,11 @@ export interface JobRun {
   readonly scheduledAt: number;
   /** Epoch ms the job actually started (after waiting for a concurrency slot). */
   readonly startedAt: number;
-  /** `startedAt - scheduledAt`. */
+  /**
+   * `startedAt - scheduledAt`: how late the run started, including time spent waiting for a
+   * concurrency slot or for the previous run (overlap `queue`). Measured on the monotonic clock,
+   * so it has sub-millisecond resolution and ignores wall-clock steps.
+   */
   readonly lagMs: number;
 }
 
@@ -40,9 +44,12 @@ export interface ScheduledJob {
 export interface SchedulerStats {
   readonly jobs: number;
   readonly running: number;
+  /** Runs waiting to start: for a concurrency slot, or behind their own previous run (`queue`). */
   readonly queued: number;
-  /** Runs dropped by the `skip` overlap policy. */
+  /** Runs dropped because the previous run was unfinished (`skip`, or a second run under `queue`). */
   readonly skipped: number;
+  /** Slots passed over because the scheduler was late (event-loop stall); not counted while paused. */
+  readonly missed: number;
 }
 
 /**
@@ -50,10 +57,13 @@ export interface SchedulerStats {
  * `stop()` stops triggering and resolves when running jobs finish. Idempotent.
  */
 export interface Scheduler {
+  /** Registers a job; throws on a duplicate id, an invalid trigger, or after `stop()`. */
   schedule(job: ScheduledJob, trigger: Trigger): void;
+  /** Removes a job; false when no such job. A run in progress finishes; no new run starts. */
   unschedule(jobId: string): boolean;
-  /** Pauses one job, or all when no id is given. */
+  /** Pauses one job, or all when no id is given. A run in progress finishes; no new run starts. */
   pause(jobId?: string): void;
+  /** Resumes one job, or all (including individually paused ones) when no id is given. */
   resume(jobId?: string): void;
   start(): void;
   stop(): Promise<void>;
