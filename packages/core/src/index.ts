@@ -71,6 +71,14 @@ export { compileCron, createScheduler, cron, every, nextCronTime, splayOffset } 
 export type { CronSchedule, CronTriggerOptions, EveryTriggerOptions, SchedulerOptions } from './scheduler/index.js';
 
 // --- transport: dialer (src/transport) ---
+export { createDialer } from './transport/dialer.js';
+export type { CreateDialerOptions, LookupFunction } from './transport/dialer.js';
+export { formatProxyUrl, parseProxyUrl, proxyCredentials } from './transport/proxy.js';
+export { chooseHost, isOnionHost } from './transport/onion.js';
+export type { ChooseHostOptions } from './transport/onion.js';
+export { abortReasonCode, classifyNetworkError, classifySocksReply, describeSocksReply } from './transport/classify-error.js';
+export type { ClassifyNetworkErrorOptions, DialPhase, NetworkErrorClassification } from './transport/classify-error.js';
+export { normalizeSha256Fingerprint } from './transport/tls-session.js';
 
 // --- runtime (src/runtime) ---
 

@@ -17,13 +17,14 @@ export interface ProxyOptions {
   readonly randomCredentials?: boolean;
 }
 
+/**
+ * TCP keepalive. Node 20 exposes only the idle time (`socket.setKeepAlive(true, idleMs)`, applied
+ * in whole seconds); the probe interval (TCP_KEEPINTVL) and count (TCP_KEEPCNT) are not settable
+ * from Node 20, so they stay at the operating system's defaults and are not offered here.
+ */
 export interface KeepAliveOptions {
-  /** TCP_KEEPIDLE in milliseconds. */
+  /** Idle time before the first probe (TCP_KEEPIDLE), in milliseconds; below 1000 keeps the OS default. */
   readonly idleMs?: number;
-  /** TCP_KEEPINTVL in milliseconds (applied where the platform allows). */
-  readonly intervalMs?: number;
-  /** TCP_KEEPCNT (applied where the platform allows). */
-  readonly count?: number;
 }
 
 export type TlsVersion = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
@@ -54,11 +55,14 @@ export interface DialOptions {
   readonly signal?: AbortSignal;
   /** Wrap the connection in TLS. */
   readonly tls?: TlsDialOptions;
-  /** Connect through this SOCKS5 proxy (names resolved by the proxy). */
-  readonly proxy?: ProxyOptions;
+  /**
+   * Connect through this SOCKS5 proxy (names resolved by the proxy), or `false` to connect
+   * directly even when the dialer has a default proxy. Default: the dialer's proxy, if any.
+   */
+  readonly proxy?: ProxyOptions | false;
   /** `.onion` handling; default `prefer` (allowed through a proxy). */
   readonly onion?: OnionMode;
-  /** 4 or 6 to force an address family for direct connections. */
+  /** 4 or 6 to force the address family of the local lookup (direct connections, or the proxy's name). */
   readonly family?: 4 | 6;
   readonly keepAlive?: KeepAliveOptions;
   /** Default true. */
@@ -79,24 +83,35 @@ export interface CertificateSummary {
   readonly issuer: string;
   readonly validFrom: string;
   readonly validTo: string;
+  /** Upper-case hex with colons, as Node prints it (`AB:CD:...`). */
   readonly fingerprintSha256: string;
   readonly serialNumber: string;
+  /** The subjectAltName extension as Node prints it (`DNS:example.org, IP Address:127.0.0.1`). */
+  readonly subjectAltName?: string;
 }
 
 export interface TlsSessionSummary {
   readonly protocol: string | null;
   readonly cipher: string | null;
   readonly alpnProtocol: string | null;
-  /** True when the chain verified against the CA store. */
+  /** True when the chain (and the name) verified against the CA store. */
   readonly authorized: boolean;
   readonly authorizationError?: string;
+  /** True when `pinSha256` was given and the leaf matched one of the pins. */
+  readonly pinned?: boolean;
+  /** The SNI sent, or null when none was (`servername: false`, or an IP address). */
+  readonly servername: string | null;
   /** Leaf first. */
   readonly chain: readonly CertificateSummary[];
-  /** Whole days until the leaf expires (negative when expired). */
-  readonly daysUntilExpiry: number;
+  /** Whole days until the leaf expires (negative when expired); absent when the server sent no certificate. */
+  readonly daysUntilExpiry?: number;
 }
 
 export interface DialResult {
+  /**
+   * The connected socket, now owned by the caller: attach an `error` listener right away (the
+   * dialer removed its own) and destroy or end it when done.
+   */
   readonly socket: Socket | TLSSocket;
   readonly timings: DialTimings;
   /** The address connected to: the target's IP, or the proxy's for proxied connections. */
