@@ -5,6 +5,19 @@ export { createFakeClock, flushMicrotasks } from './fake-clock.js';
 export type { FakeClock } from './fake-clock.js';
 
 // --- local servers (src/servers) ---
+export { generateCertificate } from './servers/certificates.js';
+export type { CertificateKeyType, GenerateCertificateOptions, GeneratedCertificate } from './servers/certificates.js';
+export type { ConnectionCounters, LoopbackHost } from './servers/connections.js';
+export { findClosedPort, startSilentServer, startTcpServer } from './servers/tcp-server.js';
+export type { LocalServer, SilentServer, SilentServerOptions, TcpServer, TcpServerOptions } from './servers/tcp-server.js';
+export { startTlsServer } from './servers/tls-server.js';
+export type { TlsHandshakeRecord, TlsServer, TlsServerOptions, TlsServerVersion } from './servers/tls-server.js';
+export { startHttpServer, startHttpsServer } from './servers/http-server.js';
+export type { HttpHandler, HttpServer, HttpServerOptions, HttpsServer, HttpsServerOptions } from './servers/http-server.js';
+export { startSocksProxy } from './servers/socks-proxy.js';
+export type { SocksProxy, SocksProxyOptions } from './servers/socks-proxy.js';
+export { startRecordingSocksProxy } from './servers/recording-socks-proxy.js';
+export type { RecordingSocksProxy, RecordingSocksProxyOptions, SocksRequestRecord, SocksRoute } from './servers/recording-socks-proxy.js';
 
 // --- conformance suites (src/conformance) ---
 export { testCheck } from './conformance/check.js';
