@@ -1,0 +1,336 @@
+import type { Socket } from 'node:net';
+import {
+  type Check,
+  type CheckContext,
+  type CheckResult,
+  type CheckStatus,
+  type DialOptions,
+  type DialResult,
+  type KeepAliveOptions,
+  type PluginDefinition,
+  type PluginMeta,
+  type ProxyOptions,
+  type ReasonCode,
+  type TlsDialOptions,
+  type TlsSessionSummary,
+  VigilError,
+  classifyNetworkError,
+  formatProxyUrl,
+  parseOptions,
+  parseProxyUrl,
+  redactText,
+} from '@vigil/core';
+import { type ParsedTcpCheckOptions, type TcpCheckOptions, decodeEscapes, tcpCheckOptionsSchema } from './options.js';
+
+/** Who the TCP check is, for the plugin registry. */
+export const tcpCheckMeta: PluginMeta = Object.freeze({ name: '@vigil/checks-tcp', kind: 'check', type: 'tcp', coreRange: '^0.1.0' });
+
+const dayMs = 86_400_000;
+const shownReplyLength = 120;
+
+/** Everything a run needs, computed once by the factory. */
+interface TcpCheckPlan {
+  readonly host: string;
+  readonly port: number;
+  readonly dialTemplate: Omit<DialOptions, 'signal'>;
+  readonly payload: Buffer | undefined;
+  readonly expect: RegExp | undefined;
+  readonly readLimitBytes: number;
+  readonly expiryWarnDays: number;
+  readonly expiryCriticalDays: number;
+  /** The proxy as a redacted URL, for details. */
+  readonly proxyLabel: string | undefined;
+}
+
+function formatTarget(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function roundMs(value: number): number {
+  return Math.round(value * 1_000) / 1_000;
+}
+
+/** What the server sent, cut to a readable length, for details. */
+function truncate(reply: string): string {
+  return reply.length > shownReplyLength ? `${reply.slice(0, shownReplyLength)}...` : reply;
+}
+
+/** A short, quoted, printable excerpt of what the server sent, for messages. */
+function excerpt(reply: string): string {
+  const quoted = JSON.stringify(truncate(reply));
+  return reply.length > shownReplyLength ? `${quoted} (${reply.length} chars)` : quoted;
+}
+
+const ignoreError = (): void => {};
+
+/**
+ * Closes the socket. Gracefully after a healthy exchange: flush (the TLS 1.3 client Finished,
+ * close_notify) and send FIN, so servers do not log every probe as a failed handshake; at once
+ * after a failure or timeout.
+ */
+function close(socket: Socket, graceful: boolean): void {
+  if (!graceful || socket.destroyed) {
+    socket.destroy();
+    return;
+  }
+  socket.once('finish', () => socket.destroy());
+  socket.end();
+}
+
+/** Drops the `[core] ` package prefix: a result message speaks for the check. */
+function resultMessage(message: string): string {
+  return redactText(message.replace(/^\[[a-z-]+\] /, ''));
+}
+
+function statelessPattern(pattern: RegExp | string): RegExp {
+  // `g` and `y` make RegExp.test stateful across calls.
+  return typeof pattern === 'string' ? new RegExp(pattern) : new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ''));
+}
+
+function buildPlan(options: ParsedTcpCheckOptions): TcpCheckPlan {
+  let tls: TlsDialOptions | undefined;
+  let expiryWarnDays = 14;
+  let expiryCriticalDays = 3;
+  if (options.tls === true) {
+    tls = Object.freeze({ verify: true });
+  } else if (typeof options.tls === 'object') {
+    const { expiryWarnDays: warn, expiryCriticalDays: critical, pinSha256, ...rest } = options.tls;
+    expiryWarnDays = warn;
+    expiryCriticalDays = critical;
+    tls = Object.freeze({ ...rest, ...(pinSha256 === undefined ? {} : { pinSha256: Object.freeze(Array.isArray(pinSha256) ? [...pinSha256] : [pinSha256]) }) });
+  }
+  let proxy: ProxyOptions | undefined;
+  if (options.proxy !== undefined) {
+    const base = typeof options.proxy === 'string' ? parseProxyUrl(options.proxy, 'proxy') : options.proxy;
+    proxy = Object.freeze({ ...base, ...(options.randomCredentials ? { randomCredentials: true } : {}) });
+  }
+  let keepAlive: KeepAliveOptions | undefined;
+  if (options.keepAlive === true) keepAlive = Object.freeze({});
+  else if (typeof options.keepAlive === 'object') keepAlive = Object.freeze({ idleMs: options.keepAlive.idleMs });
+
+  const dialTemplate: { -readonly [K in keyof Omit<DialOptions, 'signal'>]: DialOptions[K] } = { host: options.host, port: options.port, onion: options.onion };
+  if (tls) dialTemplate.tls = tls;
+  if (proxy) dialTemplate.proxy = proxy;
+  if (options.family !== undefined) dialTemplate.family = options.family;
+  if (keepAlive) dialTemplate.keepAlive = keepAlive;
+
+  let payload: Buffer | undefined;
+  if (options.send !== undefined) payload = decodeEscapes(options.send);
+  else if (options.sendHex !== undefined) payload = Buffer.from(options.sendHex.replace(/\s+/g, ''), 'hex');
+
+  return Object.freeze({
+    host: options.host,
+    port: options.port,
+    dialTemplate: Object.freeze(dialTemplate),
+    payload,
+    expect: options.expect === undefined ? undefined : statelessPattern(options.expect),
+    readLimitBytes: options.readLimitBytes,
+    expiryWarnDays,
+    expiryCriticalDays,
+    proxyLabel: proxy ? formatProxyUrl(proxy) : undefined,
+  });
+}
+
+/** The TLS facts a result carries: JSON-friendly and secret-free. */
+function tlsDetails(tls: TlsSessionSummary): Record<string, unknown> {
+  const leaf = tls.chain[0];
+  const details: Record<string, unknown> = {
+    protocol: tls.protocol,
+    cipher: tls.cipher,
+    alpnProtocol: tls.alpnProtocol,
+    authorized: tls.authorized,
+    servername: tls.servername,
+    chainLength: tls.chain.length,
+    leafSubject: leaf?.subject ?? null,
+    leafIssuer: leaf?.issuer ?? null,
+    leafNotAfter: leaf?.validTo ?? null,
+    daysUntilExpiry: tls.daysUntilExpiry ?? null,
+    fingerprintSha256: leaf?.fingerprintSha256 ?? null,
+  };
+  if (tls.authorizationError !== undefined) details.authorizationError = tls.authorizationError;
+  if (tls.pinned !== undefined) details.pinned = tls.pinned;
+  return details;
+}
+
+type Exchange =
+  | { readonly kind: 'ok'; readonly reply: string | undefined; readonly firstByteMs: number | undefined; readonly bytesReceived: number }
+  | { readonly kind: 'mismatch'; readonly reply: string; readonly firstByteMs: number | undefined; readonly bytesReceived: number; readonly why: string }
+  | { readonly kind: 'failed'; readonly error: unknown; readonly reply: string; readonly bytesReceived: number };
+
+/** Writes the payload, then reads until `expect` matches, the limit is reached, the peer closes or the signal aborts. */
+function exchange(socket: Socket, plan: TcpCheckPlan, context: CheckContext): Promise<Exchange> {
+  return new Promise<Exchange>((resolve) => {
+    const { expect } = plan;
+    const chunks: Buffer[] = [];
+    let bytesReceived = 0;
+    let firstByteMs: number | undefined;
+    let waitStarted = context.clock.monotonicNow();
+    let settled = false;
+    const reply = (): string => Buffer.concat(chunks).toString('utf8');
+    const finish = (outcome: Exchange): void => {
+      if (settled) return;
+      settled = true;
+      socket.removeListener('data', onData);
+      socket.removeListener('end', onEnd);
+      socket.removeListener('error', onError);
+      context.signal.removeEventListener('abort', onAbort);
+      resolve(outcome);
+    };
+    const onData = (chunk: Buffer): void => {
+      firstByteMs ??= context.clock.monotonicNow() - waitStarted;
+      const room = plan.readLimitBytes - bytesReceived;
+      chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
+      bytesReceived += Math.min(chunk.length, room);
+      const text = reply();
+      if (expect?.test(text)) finish({ kind: 'ok', reply: text, firstByteMs, bytesReceived });
+      else if (bytesReceived >= plan.readLimitBytes) {
+        finish({ kind: 'mismatch', reply: text, firstByteMs, bytesReceived, why: `read the ${plan.readLimitBytes}-byte limit without a match` });
+      }
+    };
+    const onEnd = (): void => {
+      finish({ kind: 'mismatch', reply: reply(), firstByteMs, bytesReceived, why: `the server closed the connection after ${bytesReceived} bytes` });
+    };
+    const onError = (error: Error): void => finish({ kind: 'failed', error, reply: reply(), bytesReceived });
+    const onAbort = (): void => finish({ kind: 'failed', error: context.signal.reason, reply: reply(), bytesReceived });
+
+    socket.on('error', onError);
+    if (context.signal.aborted) {
+      onAbort();
+      return;
+    }
+    context.signal.addEventListener('abort', onAbort, { once: true });
+    if (expect) {
+      socket.on('data', onData);
+      socket.once('end', onEnd);
+    }
+    if (plan.payload === undefined) return;
+    socket.write(plan.payload, (error) => {
+      if (error) {
+        onError(error);
+        return;
+      }
+      waitStarted = context.clock.monotonicNow();
+      if (!expect) finish({ kind: 'ok', reply: undefined, firstByteMs: undefined, bytesReceived: 0 });
+    });
+  });
+}
+
+/** Creates a TCP (and TLS) check: connect, optionally send and expect a reply, report phases and TLS facts. */
+export function createTcpCheck(options: TcpCheckOptions): Check {
+  let parsed: ParsedTcpCheckOptions;
+  try {
+    parsed = parseOptions(tcpCheckOptionsSchema, options, { source: 'checks-tcp' });
+  } catch (error) {
+    // A proxy URL may carry a password; config errors quote the bad value.
+    if (VigilError.isInstance(error)) {
+      throw new VigilError(error.code, redactText(error.message), {
+        path: error.path,
+        details: error.details === undefined ? undefined : { issues: (error.details.issues as string[] | undefined)?.map((line) => redactText(line)) },
+      });
+    }
+    throw error;
+  }
+  const plan = buildPlan(parsed);
+  const target = formatTarget(plan.host, plan.port);
+
+  const run = async (context: CheckContext): Promise<CheckResult> => {
+    const started = context.clock.monotonicNow();
+    const baseDetails: Record<string, unknown> = { host: plan.host, port: plan.port };
+    if (plan.proxyLabel) baseDetails.proxy = plan.proxyLabel;
+
+    let dialed: DialResult;
+    try {
+      dialed = await context.dialer.connect({ ...plan.dialTemplate, signal: context.signal });
+    } catch (error) {
+      const failure = classifyNetworkError(error);
+      const status: CheckStatus = failure.reason === 'aborted' || failure.reason === 'config_error' ? 'unknown' : 'down';
+      const durationMs = roundMs(context.clock.monotonicNow() - started);
+      return {
+        status,
+        reason: failure.reason,
+        durationMs,
+        phases: { total: durationMs },
+        message: resultMessage(failure.message),
+        details: { ...baseDetails, ...failure.details, ...(failure.phase === undefined ? {} : { phase: failure.phase }) },
+      };
+    }
+
+    const { socket, timings } = dialed;
+    // The socket is ours now; a late error must not become an uncaught exception.
+    socket.on('error', ignoreError);
+    let closeGracefully = true;
+    try {
+      const phases: Record<string, number> = { connect: roundMs(timings.connect) };
+      if (timings.dns !== undefined) phases.dns = roundMs(timings.dns);
+      if (timings.proxy !== undefined) phases.proxy = roundMs(timings.proxy);
+      if (timings.tls !== undefined) phases.tls = roundMs(timings.tls);
+      const details: Record<string, unknown> = { ...baseDetails, remoteAddress: dialed.remoteAddress ?? null };
+      const finish = (status: CheckStatus, reason: ReasonCode, message: string): CheckResult => {
+        const durationMs = roundMs(context.clock.monotonicNow() - started);
+        phases.total = durationMs;
+        return { status, reason, durationMs, phases, message, details };
+      };
+
+      let expiry: { status: CheckStatus; reason: ReasonCode; message: string } | undefined;
+      if (dialed.tls) {
+        details.tls = tlsDetails(dialed.tls);
+        const leafNotAfter = Date.parse(dialed.tls.chain[0]?.validTo ?? '');
+        if (!Number.isNaN(leafNotAfter)) {
+          const remainingMs = leafNotAfter - context.clock.now();
+          context.metrics.gauge('tls_certificate_days_until_expiry', Math.floor(remainingMs / dayMs), { unit: 'd' });
+          const days = Math.floor(remainingMs / dayMs);
+          if (remainingMs <= 0) {
+            return finish('down', 'certificate_expired', `${target}: the certificate expired on ${dialed.tls.chain[0]?.validTo}`);
+          }
+          if (remainingMs < plan.expiryCriticalDays * dayMs) {
+            return finish('down', 'certificate_expiring', `${target}: the certificate expires in ${days} days (critical below ${plan.expiryCriticalDays})`);
+          }
+          if (remainingMs < plan.expiryWarnDays * dayMs) {
+            expiry = { status: 'degraded', reason: 'certificate_expiring', message: `${target}: the certificate expires in ${days} days (warning below ${plan.expiryWarnDays})` };
+          }
+        }
+      }
+
+      if (plan.payload !== undefined || plan.expect !== undefined) {
+        const outcome = await exchange(socket, plan, context);
+        details.bytesReceived = outcome.bytesReceived;
+        if (outcome.kind !== 'failed' && outcome.firstByteMs !== undefined) phases.firstByte = roundMs(outcome.firstByteMs);
+        if (outcome.kind === 'failed') {
+          closeGracefully = false;
+          const failure = classifyNetworkError(outcome.error);
+          const seen = outcome.bytesReceived > 0 ? `; got ${excerpt(outcome.reply)}` : '; got nothing';
+          const waiting = plan.expect ? ` waiting for a reply matching ${String(plan.expect)}` : ' sending';
+          const status: CheckStatus = failure.reason === 'aborted' ? 'unknown' : 'down';
+          if (outcome.bytesReceived > 0) details.reply = truncate(outcome.reply);
+          return finish(status, failure.reason, `${target}: ${failure.message}${waiting}${seen}`);
+        }
+        if (outcome.kind === 'mismatch') {
+          details.reply = truncate(outcome.reply);
+          return finish('down', 'assertion_failed', `${target}: expected a reply matching ${String(plan.expect)}; ${outcome.why}; got ${excerpt(outcome.reply)}`);
+        }
+        if (outcome.reply !== undefined) details.reply = truncate(outcome.reply);
+      }
+
+      if (expiry) return finish(expiry.status, expiry.reason, expiry.message);
+      const via = plan.proxyLabel ? ` via ${plan.proxyLabel}` : '';
+      return finish('up', 'ok', `${target}${via}: ${dialed.tls ? `${dialed.tls.protocol ?? 'TLS'} ` : 'TCP '}connection established${plan.expect ? ', reply matched' : ''}`);
+    } finally {
+      close(socket, closeGracefully);
+    }
+  };
+
+  return Object.freeze({
+    specificationVersion: 'v1' as const,
+    meta: tcpCheckMeta,
+    target,
+    run,
+  });
+}
+
+/** The TCP check as a registrable plugin (`type: tcp` in config files). */
+export const tcpCheckPlugin: PluginDefinition<typeof tcpCheckOptionsSchema, Check> = Object.freeze({
+  meta: tcpCheckMeta,
+  optionsSchema: tcpCheckOptionsSchema,
+  create: createTcpCheck,
+  description: 'Connects over TCP (optionally TLS, optionally through SOCKS5), can send a payload and match the reply, and watches certificate expiry.',
+});
