@@ -65,6 +65,35 @@ export type { ConsoleLoggerOptions, LogFields, LogLevel, Logger } from './util/l
 export { REDACTED, isSecretKey, redactText, redactValue } from './util/redact.js';
 
 // --- metrics engine (src/metrics) ---
+export {
+  DURATION_METRIC,
+  LAG_METRIC,
+  createMetricsEngine,
+  createRunHistogram,
+  decodeSnapshot,
+  enableWebAssemblyHistograms,
+  encodeSnapshot,
+  mergeSnapshots,
+  seriesKey,
+  snapshotValueScale,
+  statsFromSnapshot,
+} from './metrics/index.js';
+export type {
+  CollectSnapshotsOptions,
+  HistogramBackend,
+  HistogramSnapshot,
+  HistogramStats,
+  LatencyStats,
+  MergeSnapshotsOptions,
+  MetricsEngine,
+  MetricsEngineOptions,
+  MetricsEngineUsage,
+  MetricsRunHistogram,
+  SeriesDescriptor,
+  SeriesRecorder,
+  SnapshotBucket,
+  StatsWindow,
+} from './metrics/index.js';
 
 // --- scheduler (src/scheduler) ---
 export { compileCron, createScheduler, cron, every, nextCronTime, splayOffset } from './scheduler/index.js';
