@@ -395,6 +395,36 @@ describe('createScheduler: concurrency', () => {
     expect(scheduler.stats()).toMatchObject({ running: 0, queued: 0 });
   });
 
+  it('runs synchronous jobs through both limits, one at a time per target, each exactly once', async () => {
+    const clock = createFakeClock(START);
+    const scheduler = createScheduler({ clock, concurrency: 1, perTargetConcurrency: 1 });
+    const counts = new Map<string, number>();
+    let running = 0;
+    let maxRunning = 0;
+    for (let index = 0; index < 1_000; index += 1) {
+      const id = `sync-${index}`;
+      scheduler.schedule(
+        {
+          id,
+          target: `host-${index % 10}`,
+          run: () => {
+            running += 1;
+            maxRunning = Math.max(maxRunning, running);
+            counts.set(id, (counts.get(id) ?? 0) + 1);
+            running -= 1;
+          },
+        },
+        every('1m', { splay: false }),
+      );
+    }
+    scheduler.start();
+    await clock.advance(0);
+    expect(counts.size).toBe(1_000);
+    expect([...counts.values()].every((count) => count === 1)).toBe(true);
+    expect(maxRunning).toBe(1);
+    expect(scheduler.stats()).toMatchObject({ running: 0, queued: 0 });
+  });
+
   it('rejects limits that are not whole numbers of at least 1', () => {
     const error = errorOf(() => createScheduler({ concurrency: 0 }));
     expect(error.code).toBe('VIGIL_ERR_CONFIG');

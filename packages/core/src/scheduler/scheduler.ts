@@ -1,7 +1,7 @@
-import PQueue from 'p-queue';
-import type { CronTrigger, JobRun, ScheduledJob, Scheduler, SchedulerStats, Trigger } from '../contracts/scheduler.js';
+import type { CronTrigger, ScheduledJob, Scheduler, SchedulerStats, Trigger } from '../contracts/scheduler.js';
 import { VigilError, describeError } from '../errors/vigil-error.js';
 import { type Clock, type TimerHandle, systemClock } from '../util/clock.js';
+import { ConcurrencyLimiter } from './concurrency-limiter.js';
 import { TimerHeap, type TimerHeapItem } from './timer-heap.js';
 import { type CronSchedule, assertValidTrigger, compileCron, splayOffset } from './triggers.js';
 
@@ -25,6 +25,12 @@ const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 const CRON_CLOCK_CHECK_MS = 60_000;
 /** A change of wall time against monotonic time beyond this counts as a clock step. */
 const CLOCK_STEP_TOLERANCE_MS = 1_000;
+/**
+ * Every-trigger runs due less than this far ahead start now. Node timers tick in whole
+ * milliseconds of a truncated loop clock, so waiting for a due time 0.3 ms away costs a full
+ * extra timer turn (about 1 ms of lag). Cron runs never start early: their times are shown.
+ */
+const EARLY_START_TOLERANCE_MS = 1;
 /** Missed cron slots counted one by one before we stop counting and jump ahead. */
 const MAX_COUNTED_CRON_MISSES = 1_000;
 
@@ -51,12 +57,6 @@ class JobEntry implements TimerHeapItem {
     readonly trigger: Trigger,
     readonly cronSchedule: CronSchedule | undefined,
   ) {}
-}
-
-interface TargetLane {
-  readonly queue: PQueue;
-  /** Runs added to this lane and not yet settled; the lane is dropped at zero. */
-  users: number;
 }
 
 interface CachedCron {
@@ -101,7 +101,9 @@ function defaultOnError(error: unknown, jobId: string): void {
  * The next slot always follows the previous slot, not the actual start, so there is no drift.
  * When the scheduler falls behind (event-loop stall, slow jobs holding every concurrency slot),
  * a late job runs once and slots that passed meanwhile are skipped and counted in
- * `stats().missed` rather than run in a burst. Cron triggers follow the wall clock.
+ * `stats().missed` rather than run in a burst. Cron triggers follow the wall clock. An
+ * every-trigger run may start less than 1 ms before its slot (Node's timer granularity); its lag
+ * is then 0.
  *
  * After `pause`, `unschedule` or `stop` return, no new run of the affected jobs starts; a run
  * already in progress finishes. Do not await `stop()` from inside a job: it waits for that job.
@@ -118,8 +120,9 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
   const pausedEntries = new Set<JobEntry>();
   const pendingEntries = new Set<JobEntry>();
   const cronCache = new Map<string, CachedCron>();
-  const lanes = new Map<string, TargetLane>();
-  const globalQueue = Number.isFinite(concurrency) ? new PQueue({ concurrency }) : undefined;
+  /** Per-target limiters, created on demand and dropped when idle (100,000 targets must not cost 100,000 limiters). */
+  const lanes = new Map<string, ConcurrencyLimiter>();
+  const globalLimiter = Number.isFinite(concurrency) ? new ConcurrencyLimiter(concurrency) : undefined;
 
   let started = false;
   let stopped = false;
@@ -218,7 +221,8 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
   const advance = (entry: JobEntry, epochNow: number, monotonicNow: number): boolean => {
     const trigger = entry.trigger;
     if (trigger.type === 'every') {
-      let steps = Math.floor((monotonicNow - entry.slotAt) / trigger.intervalMs) + 1;
+      // At least one step: a run may start a fraction of a millisecond before its slot.
+      let steps = Math.max(1, Math.floor((monotonicNow - entry.slotAt) / trigger.intervalMs) + 1);
       if (entry.slotAt + steps * trigger.intervalMs <= monotonicNow) steps += 1; // floating-point guard
       missed += steps - 1;
       return placeAt(entry, entry.slotAt + steps * trigger.intervalMs, epochNow, monotonicNow);
@@ -284,40 +288,35 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
 
   /**
    * Starts the job once it holds its concurrency slots. `scheduledAt` is the intended epoch ms
-   * and `dueMonotonic` the same instant on the monotonic clock, for an exact lag.
+   * and `dueMonotonic` the same instant on the monotonic clock, for an exact lag. Returns a
+   * promise only when the job returned one, so synchronous jobs allocate no promises. Never
+   * throws or rejects.
    */
-  const execute = async (entry: JobEntry, scheduledAt: number, dueMonotonic: number, queued: boolean): Promise<void> => {
-    if (queued) waiting -= 1;
-    if (stopped || allPaused || entry.paused || entry.removed) return;
+  const execute = (entry: JobEntry, scheduledAt: number, dueMonotonic: number): PromiseLike<void> | undefined => {
+    if (stopped || allPaused || entry.paused || entry.removed) return undefined;
     const lagMs = Math.max(0, clock.monotonicNow() - dueMonotonic);
-    const run: JobRun = { scheduledAt, startedAt: scheduledAt + lagMs, lagMs };
     running += 1;
+    let result: unknown;
     try {
-      const result = entry.job.run(run);
-      if (result !== undefined && result !== null) await result;
+      result = entry.job.run({ scheduledAt, startedAt: scheduledAt + lagMs, lagMs });
     } catch (error) {
-      reportError(error, entry.job.id);
-    } finally {
       running -= 1;
+      reportError(error, entry.job.id);
+      return undefined;
     }
-  };
-
-  const runInLane = (target: string, task: () => Promise<void>): Promise<void> => {
-    let lane = lanes.get(target);
-    if (lane === undefined) {
-      lane = { queue: new PQueue({ concurrency: perTargetConcurrency }), users: 0 };
-      lanes.set(target, lane);
+    if (typeof (result as PromiseLike<void> | undefined)?.then !== 'function') {
+      running -= 1;
+      return undefined;
     }
-    const current = lane;
-    current.users += 1;
-    const release = (): void => {
-      current.users -= 1;
-      // Idle lanes are dropped, so 100,000 distinct targets do not keep 100,000 queues alive.
-      if (current.users === 0 && lanes.get(target) === current) lanes.delete(target);
-    };
-    const settled = current.queue.add(task);
-    settled.then(release, release);
-    return settled;
+    return Promise.resolve(result).then(
+      () => {
+        running -= 1;
+      },
+      (error: unknown) => {
+        running -= 1;
+        reportError(error, entry.job.id);
+      },
+    );
   };
 
   /** Hands a run to the concurrency limits (or straight to the job when there are none). */
@@ -325,26 +324,41 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
     entry.active = true;
     inFlight += 1;
     const target = entry.job.target;
-    let settled: Promise<void>;
+    let lane: ConcurrencyLimiter | undefined;
     if (target !== undefined && Number.isFinite(perTargetConcurrency)) {
-      waiting += 1;
-      const inner = globalQueue;
-      settled = runInLane(target, () =>
-        inner === undefined ? execute(entry, scheduledAt, dueMonotonic, true) : inner.add(() => execute(entry, scheduledAt, dueMonotonic, true)),
-      );
-    } else if (globalQueue !== undefined) {
-      waiting += 1;
-      settled = globalQueue.add(() => execute(entry, scheduledAt, dueMonotonic, true));
-    } else {
-      settled = execute(entry, scheduledAt, dueMonotonic, false);
+      lane = lanes.get(target);
+      if (lane === undefined) {
+        lane = new ConcurrencyLimiter(perTargetConcurrency);
+        lanes.set(target, lane);
+      }
     }
-    settled.then(
-      () => finish(entry),
-      (error: unknown) => {
-        reportError(error, entry.job.id);
-        finish(entry);
-      },
-    );
+    if (lane === undefined && globalLimiter === undefined) {
+      const pending = execute(entry, scheduledAt, dueMonotonic);
+      if (pending === undefined) finish(entry);
+      else pending.then(() => finish(entry));
+      return;
+    }
+    const heldLane = lane;
+    const done = (): void => {
+      globalLimiter?.release();
+      if (heldLane !== undefined) {
+        heldLane.release();
+        if (heldLane.active === 0 && heldLane.waiting === 0 && lanes.get(target as string) === heldLane) lanes.delete(target as string);
+      }
+      finish(entry);
+    };
+    const start = (): void => {
+      waiting -= 1;
+      const pending = execute(entry, scheduledAt, dueMonotonic);
+      if (pending === undefined) done();
+      else pending.then(done);
+    };
+    // The target slot is taken first: holding a global slot while waiting for a busy target
+    // would idle capacity that other targets could use.
+    const acquireGlobal = globalLimiter === undefined ? start : (): void => globalLimiter.acquire(start);
+    waiting += 1;
+    if (heldLane === undefined) acquireGlobal();
+    else heldLane.acquire(acquireGlobal);
   }
 
   /** A run came due: start it, or apply the overlap policy when the previous run is unfinished. */
@@ -361,6 +375,9 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
     skipped += 1;
   };
 
+  const isDue = (entry: JobEntry, monotonicNow: number): boolean =>
+    entry.dueAt <= monotonicNow || (entry.trigger.type === 'every' && entry.dueAt - monotonicNow < EARLY_START_TOLERANCE_MS);
+
   function onTimer(): void {
     timer = undefined;
     timerDueAt = Number.NaN;
@@ -371,7 +388,7 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
     if (cronJobs > 0 && Math.abs(epochOffset - lastEpochOffset) > CLOCK_STEP_TOLERANCE_MS) realignCron(epochNow, monotonicNow);
     lastEpochOffset = epochOffset;
     // Only jobs due by this snapshot run in this turn, so a tiny interval cannot starve the event loop.
-    for (let first = heap.peek(); first !== undefined && first.dueAt <= monotonicNow; first = heap.peek()) {
+    for (let first = heap.peek(); first !== undefined && isDue(first, monotonicNow); first = heap.peek()) {
       const entry = first;
       const dueMonotonic = entry.dueAt;
       const scheduledAt =
