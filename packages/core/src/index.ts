@@ -29,7 +29,16 @@ export type {
   WriteResult,
 } from './contracts/sink.js';
 export type { Notification, Notifier, SendOptions, SendResult } from './contracts/notifier.js';
-export type { AlertEvent, AlertSeverity, AlertState } from './contracts/alert.js';
+export type {
+  AlertEvent,
+  AlertRule,
+  AlertRuleContext,
+  AlertSeriesStats,
+  AlertSeverity,
+  AlertState,
+  NotificationPolicy,
+  RoutedNotification,
+} from './contracts/alert.js';
 export type { MetricOptions, MetricsAccumulator } from './contracts/metrics.js';
 export type { LifecycleOptions, PluginDefinition, PluginKind, PluginMeta, SpecificationVersion } from './contracts/plugin.js';
 export type {
@@ -110,7 +119,49 @@ export type { ClassifyNetworkErrorOptions, DialPhase, NetworkErrorClassification
 export { normalizeSha256Fingerprint } from './transport/tls-session.js';
 
 // --- runtime (src/runtime) ---
+export { createMonitor } from './runtime/monitor.js';
+export type {
+  CheckFaultEvent,
+  CheckState,
+  Monitor,
+  MonitorCheckDefinition,
+  MonitorEvents,
+  MonitorOptions,
+  MonitorStats,
+  Named,
+} from './runtime/monitor.js';
+export { executeCheck } from './runtime/execute-check.js';
+export type { CheckExecution, CheckFault, ExecuteCheckOptions, RunHistogram, RunHistogramFactory } from './runtime/execute-check.js';
+export { findResultProblem, isCheckResult } from './runtime/validate-result.js';
+export { createSinkProcessor } from './runtime/sink-processor.js';
+export type { DropCause, SinkProcessor, SinkProcessorOptions, SinkProcessorStats } from './runtime/sink-processor.js';
+export type { Spool } from './runtime/spool.js';
+export { createNotificationDispatcher } from './runtime/notification-dispatcher.js';
+export type { FailedDelivery, NotificationDispatcher, NotificationDispatcherOptions, NotificationDispatcherStats } from './runtime/notification-dispatcher.js';
+export { backoffDelay } from './runtime/backoff.js';
+export type { BackoffOptions } from './runtime/backoff.js';
+export { createJsonlFileSink, jsonlFileSinkOptionsSchema, jsonlFileSinkPlugin } from './sinks/jsonl-file-sink.js';
+export type { JsonlFileSinkOptions } from './sinks/jsonl-file-sink.js';
 
 // --- config and plugin registry (src/config, src/plugins) ---
+export { formatIssues, formatPath, parseOptions } from './config/parse-options.js';
+export type { ParseOptionsContext } from './config/parse-options.js';
+export { interpolateEnv } from './config/interpolate.js';
+export type { InterpolationResult } from './config/interpolate.js';
+export {
+  checkEntrySchema,
+  createRuleFromConfig,
+  loadMonitorConfig,
+  monitorConfigSchema,
+  monitorOptionsFromConfig,
+  parseMonitorConfig,
+} from './config/monitor-config.js';
+export type { LoadedConfig, MonitorConfig, MonitorConfigInput, ParseConfigOptions } from './config/monitor-config.js';
+export { createPluginRegistry, validatePluginMeta } from './plugins/registry.js';
+export type { PluginRegistry } from './plugins/registry.js';
+export { coreVersion } from './version.js';
 
 // --- alerts (src/alerts) ---
+export { consecutiveFailures } from './alerts/consecutive-failures.js';
+export type { ConsecutiveFailuresOptions } from './alerts/consecutive-failures.js';
+export { createDefaultNotificationPolicy } from './alerts/default-policy.js';

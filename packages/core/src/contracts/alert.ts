@@ -1,4 +1,5 @@
-import type { ReasonCode, Tags } from './result.js';
+import type { Notification } from './notifier.js';
+import type { ReasonCode, ResultRecord, Tags } from './result.js';
 
 export type AlertSeverity = 'info' | 'warning' | 'critical';
 
@@ -31,4 +32,53 @@ export interface AlertEvent {
   readonly link?: string;
   /** What caused the event beyond a transition: `repeat`, `escalation`. */
   readonly cause?: 'transition' | 'repeat' | 'escalation';
+}
+
+/** What a rule may read while evaluating. */
+export interface AlertRuleContext {
+  /** Epoch ms. */
+  readonly now: number;
+  /** Rolling statistics of a series (from the metrics engine), e.g. for percentile rules. */
+  readonly seriesStats: (checkId: string, metric: string, windowMs: number) => AlertSeriesStats | undefined;
+}
+
+/** The subset of rolling statistics rules use. */
+export interface AlertSeriesStats {
+  readonly count: number;
+  readonly okCount: number;
+  readonly successRatio: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p95: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly mean: number;
+  readonly jitter: number;
+}
+
+/**
+ * The runtime's alert seam: the monitor hands every result to every rule and calls `tick`
+ * periodically; a rule keeps one state machine per series and returns its transitions.
+ */
+export interface AlertRule {
+  readonly id: string;
+  observe(record: ResultRecord, context: AlertRuleContext): readonly AlertEvent[];
+  /** Time-driven transitions (`for` durations, repeats, escalations). */
+  tick?(context: AlertRuleContext): readonly AlertEvent[];
+}
+
+/**
+ * Decides which notifiers hear about which events, and when: grouping, silences, maintenance,
+ * acknowledgements. The default sends every firing, resolved and flapping event to every notifier.
+ */
+export interface NotificationPolicy {
+  route(events: readonly AlertEvent[], now: number): readonly RoutedNotification[];
+  /** Time-driven output, e.g. a group whose window closed. */
+  tick?(now: number): readonly RoutedNotification[];
+}
+
+export interface RoutedNotification {
+  readonly notification: Notification;
+  /** Notifier ids (their position-independent names); undefined means all. */
+  readonly notifiers?: readonly string[];
 }

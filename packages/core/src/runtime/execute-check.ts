@@ -49,6 +49,8 @@ export interface CheckExecution {
    * before it does.
    */
   readonly settled: Promise<void>;
+  /** True when the check ignored its abort signal and the runtime wrote its result. */
+  readonly ignoredTimeout: boolean;
 }
 
 const emptyTags: Tags = Object.freeze({});
@@ -255,5 +257,5 @@ export async function executeCheck(check: Check, options: ExecuteCheckOptions): 
     lagMs: Math.max(0, timestamp - scheduledAt),
     attempts: options.attempt ?? 1,
   };
-  return { record, settled };
+  return { record, settled, ignoredTimeout: settlement.kind === 'hung' };
 }

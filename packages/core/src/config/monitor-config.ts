@@ -1,0 +1,231 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import type { AlertRule } from '../contracts/alert.js';
+import { consecutiveFailures } from '../alerts/consecutive-failures.js';
+import { VigilError, describeError } from '../errors/vigil-error.js';
+import type { PluginRegistry } from '../plugins/registry.js';
+import type { MonitorCheckDefinition, MonitorOptions, Named } from '../runtime/monitor.js';
+import { cron, every } from '../scheduler/index.js';
+import type { Notifier } from '../contracts/notifier.js';
+import type { Sink } from '../contracts/sink.js';
+import { parseDuration } from '../util/duration.js';
+import { interpolateEnv } from './interpolate.js';
+import { parseOptions } from './parse-options.js';
+
+const durationSchema = z.union([z.number().nonnegative(), z.string().min(1)]).superRefine((value, context) => {
+  try {
+    parseDuration(value);
+  } catch {
+    context.addIssue({ code: 'custom', message: 'expected a duration like 500ms, 30s, 5m or a number of milliseconds' });
+  }
+});
+
+const positiveDurationSchema = durationSchema.superRefine((value, context) => {
+  try {
+    if (parseDuration(value) <= 0) context.addIssue({ code: 'custom', message: 'expected a positive duration' });
+  } catch {
+    // Reported by durationSchema.
+  }
+});
+
+const tagsSchema = z.record(z.string(), z.string());
+
+const cronSchema = z.string().superRefine((value, context) => {
+  try {
+    cron(value);
+  } catch (error) {
+    context.addIssue({ code: 'custom', message: `expected a cron expression (${describeError(error).replace(/^\[core\] [^:]*: /, '')})` });
+  }
+});
+
+const identifierSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'expected an id of letters, digits and _ . : -');
+
+/** The options the core owns for every check (the rest of a check entry goes to its plugin). */
+export const checkEntrySchema = z.looseObject({
+  id: identifierSchema,
+  type: z.string().min(1),
+  interval: positiveDurationSchema.optional(),
+  cron: cronSchema.optional(),
+  timezone: z.string().optional(),
+  jitter: durationSchema.optional(),
+  splay: z.boolean().optional(),
+  timeout: positiveDurationSchema.optional(),
+  retries: z.number().int().min(0).max(10).optional(),
+  retryDelay: durationSchema.optional(),
+  overlap: z.enum(['skip', 'queue']).optional(),
+  tags: tagsSchema.optional(),
+  enabled: z.boolean().optional(),
+});
+
+const coreCheckKeys = new Set(Object.keys(checkEntrySchema.shape));
+
+const pluginEntrySchema = z.looseObject({ id: identifierSchema.optional(), type: z.string().min(1) });
+
+const ruleSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('consecutiveFailures'),
+    id: identifierSchema.optional(),
+    failures: z.number().int().min(1).default(3),
+    successes: z.number().int().min(1).default(2),
+    severity: z.enum(['info', 'warning', 'critical']).default('critical'),
+    checks: z.array(z.string()).optional(),
+    degradedIsFailure: z.boolean().optional(),
+  }),
+]);
+
+/** The schema of a monitor config file (YAML or JSON). */
+export const monitorConfigSchema = z.strictObject({
+  version: z.literal(1).default(1),
+  defaults: z
+    .strictObject({
+      interval: positiveDurationSchema.optional(),
+      timeout: positiveDurationSchema.optional(),
+      retries: z.number().int().min(0).max(10).optional(),
+      retryDelay: durationSchema.optional(),
+      jitter: durationSchema.optional(),
+      tags: tagsSchema.optional(),
+    })
+    .default({}),
+  checks: z.array(checkEntrySchema).default([]),
+  sinks: z.array(pluginEntrySchema).default([]),
+  notifiers: z.array(pluginEntrySchema).default([]),
+  rules: z.array(ruleSchema).default([]),
+  monitor: z
+    .strictObject({
+      concurrency: z.number().int().positive().optional(),
+      perTargetConcurrency: z.number().int().positive().optional(),
+      snapshotInterval: positiveDurationSchema.optional(),
+      stopTimeout: positiveDurationSchema.optional(),
+      sinkQueue: z
+        .strictObject({
+          maxQueueSize: z.number().int().positive().optional(),
+          maxBatchSize: z.number().int().positive().optional(),
+          flushIntervalMs: z.number().int().positive().optional(),
+          writeTimeoutMs: z.number().int().positive().optional(),
+        })
+        .optional(),
+    })
+    .default({}),
+});
+
+export type MonitorConfigInput = z.input<typeof monitorConfigSchema>;
+export type MonitorConfig = z.output<typeof monitorConfigSchema>;
+
+export interface LoadedConfig {
+  readonly config: MonitorConfig;
+  /** Secret values found while interpolating; pass them to the logger for redaction. */
+  readonly secrets: readonly string[];
+  /** The file the config came from, if any. */
+  readonly file?: string;
+}
+
+export interface ParseConfigOptions {
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Validates a config object (after `${ENV}` interpolation); errors name the field. */
+export function parseMonitorConfig(input: unknown, options: ParseConfigOptions = {}): LoadedConfig {
+  const { value, secrets } = interpolateEnv(input ?? {}, options.env ?? process.env);
+  const config = parseOptions(monitorConfigSchema, value, { source: 'config' });
+  const seen = new Map<string, number>();
+  config.checks.forEach((check, index) => {
+    const first = seen.get(check.id);
+    if (first !== undefined) {
+      throw new VigilError('VIGIL_ERR_CONFIG', `[config] invalid options: checks[${index}].id: duplicate id "${check.id}" (also checks[${first}])`, {
+        path: `checks[${index}].id`,
+      });
+    }
+    seen.set(check.id, index);
+    if (check.cron !== undefined && check.interval !== undefined) {
+      throw new VigilError('VIGIL_ERR_CONFIG', `[config] invalid options: checks[${index}]: set either interval or cron, not both`, {
+        path: `checks[${index}].cron`,
+      });
+    }
+  });
+  return { config, secrets };
+}
+
+/** Reads a YAML (`.yaml`/`.yml`) or JSON file, interpolates `${ENV}` and validates it. */
+export async function loadMonitorConfig(file: string, options: ParseConfigOptions = {}): Promise<LoadedConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new VigilError('VIGIL_ERR_CONFIG_FILE', `[config] cannot read ${file}: ${describeError(error)}`, { cause: error });
+  }
+  let raw: unknown;
+  try {
+    raw = path.extname(file).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new VigilError('VIGIL_ERR_CONFIG_FILE', `[config] ${file} is not valid ${path.extname(file).toLowerCase() === '.json' ? 'JSON' : 'YAML'}: ${describeError(error)}`, {
+      cause: error,
+    });
+  }
+  return { ...parseMonitorConfig(raw, options), file };
+}
+
+function pluginOptions(entry: Record<string, unknown>, coreKeys: ReadonlySet<string>): Record<string, unknown> {
+  const options: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(entry)) if (!coreKeys.has(key)) options[key] = value;
+  return options;
+}
+
+/** Builds a rule from its config entry. */
+export function createRuleFromConfig(rule: MonitorConfig['rules'][number]): AlertRule {
+  switch (rule.type) {
+    case 'consecutiveFailures':
+      return consecutiveFailures(rule);
+  }
+}
+
+/**
+ * Turns a validated config into `createMonitor` options: creates every plugin through the
+ * registry (so its options schema names bad fields as `checks[2].port`), applies defaults.
+ */
+export function monitorOptionsFromConfig(config: MonitorConfig, registry: PluginRegistry): MonitorOptions {
+  const { defaults } = config;
+  const checks: MonitorCheckDefinition[] = config.checks.map((entry, index) => {
+    const where = `checks[${index}]`;
+    const check = registry.create('check', entry.type, pluginOptions(entry, coreCheckKeys), where);
+    const usesCron = entry.cron !== undefined;
+    // Validate the trigger now so errors name the field.
+    if (!usesCron) every(parseDuration(entry.interval ?? defaults.interval ?? 60_000, `${where}.interval`));
+    return {
+      id: entry.id,
+      check,
+      interval: usesCron ? undefined : (entry.interval ?? defaults.interval),
+      cron: entry.cron,
+      timezone: entry.timezone,
+      jitter: entry.jitter ?? defaults.jitter,
+      splay: entry.splay,
+      timeout: entry.timeout ?? defaults.timeout,
+      retries: entry.retries ?? defaults.retries,
+      retryDelay: entry.retryDelay ?? defaults.retryDelay,
+      overlap: entry.overlap,
+      tags: { ...defaults.tags, ...entry.tags },
+      enabled: entry.enabled,
+    };
+  });
+  const pluginKeys = new Set(['id', 'type']);
+  const sinks: Named<Sink>[] = config.sinks.map((entry, index) => ({
+    id: entry.id ?? (config.sinks.length === 1 ? entry.type : `${entry.type}-${index + 1}`),
+    plugin: registry.create('sink', entry.type, pluginOptions(entry, pluginKeys), `sinks[${index}]`),
+  }));
+  const notifiers: Named<Notifier>[] = config.notifiers.map((entry, index) => ({
+    id: entry.id ?? (config.notifiers.length === 1 ? entry.type : `${entry.type}-${index + 1}`),
+    plugin: registry.create('notifier', entry.type, pluginOptions(entry, pluginKeys), `notifiers[${index}]`),
+  }));
+  return {
+    checks,
+    sinks,
+    notifiers,
+    rules: config.rules.map(createRuleFromConfig),
+    concurrency: config.monitor.concurrency,
+    perTargetConcurrency: config.monitor.perTargetConcurrency,
+    snapshotInterval: config.monitor.snapshotInterval,
+    stopTimeout: config.monitor.stopTimeout,
+    sinkQueue: config.monitor.sinkQueue,
+  };
+}
