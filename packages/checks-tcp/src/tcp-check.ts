@@ -32,7 +32,11 @@ const shownReplyLength = 120;
 interface TcpCheckPlan {
   readonly host: string;
   readonly port: number;
-  readonly dialTemplate: Omit<DialOptions, 'signal'>;
+  readonly tls: TlsDialOptions | undefined;
+  readonly proxy: ProxyOptions | undefined;
+  readonly onion: DialOptions['onion'];
+  readonly family: DialOptions['family'];
+  readonly keepAlive: KeepAliveOptions | undefined;
   readonly payload: Buffer | undefined;
   readonly expect: RegExp | undefined;
   readonly readLimitBytes: number;
@@ -40,6 +44,8 @@ interface TcpCheckPlan {
   readonly expiryCriticalDays: number;
   /** The proxy as a redacted URL, for details. */
   readonly proxyLabel: string | undefined;
+  /** The message of a healthy run, built once. */
+  readonly upMessage: string;
 }
 
 function formatTarget(host: string, port: number): string {
@@ -64,12 +70,12 @@ function excerpt(reply: string): string {
 const ignoreError = (): void => {};
 
 /**
- * Closes the socket. Gracefully after a healthy exchange: flush (the TLS 1.3 client Finished,
- * close_notify) and send FIN, so servers do not log every probe as a failed handshake; at once
- * after a failure or timeout.
+ * Closes the socket. A TLS socket that did well is ended first, so the last handshake flight and
+ * close_notify are flushed and servers do not log every probe as a failed handshake; plain TCP
+ * and failed or timed-out connections are destroyed at once (a plain close still sends FIN).
  */
 function close(socket: Socket, graceful: boolean): void {
-  if (!graceful || socket.destroyed) {
+  if (!graceful || socket.destroyed || !('encrypted' in socket)) {
     socket.destroy();
     return;
   }
@@ -108,26 +114,27 @@ function buildPlan(options: ParsedTcpCheckOptions): TcpCheckPlan {
   if (options.keepAlive === true) keepAlive = Object.freeze({});
   else if (typeof options.keepAlive === 'object') keepAlive = Object.freeze({ idleMs: options.keepAlive.idleMs });
 
-  const dialTemplate: { -readonly [K in keyof Omit<DialOptions, 'signal'>]: DialOptions[K] } = { host: options.host, port: options.port, onion: options.onion };
-  if (tls) dialTemplate.tls = tls;
-  if (proxy) dialTemplate.proxy = proxy;
-  if (options.family !== undefined) dialTemplate.family = options.family;
-  if (keepAlive) dialTemplate.keepAlive = keepAlive;
-
   let payload: Buffer | undefined;
   if (options.send !== undefined) payload = decodeEscapes(options.send);
   else if (options.sendHex !== undefined) payload = Buffer.from(options.sendHex.replace(/\s+/g, ''), 'hex');
 
+  const target = formatTarget(options.host, options.port);
+  const via = proxy ? ` via ${formatProxyUrl(proxy)}` : '';
   return Object.freeze({
     host: options.host,
     port: options.port,
-    dialTemplate: Object.freeze(dialTemplate),
+    tls,
+    proxy,
+    onion: options.onion,
+    family: options.family,
+    keepAlive,
     payload,
     expect: options.expect === undefined ? undefined : statelessPattern(options.expect),
     readLimitBytes: options.readLimitBytes,
     expiryWarnDays,
     expiryCriticalDays,
     proxyLabel: proxy ? formatProxyUrl(proxy) : undefined,
+    upMessage: `${target}${via}: ${tls ? 'TLS' : 'TCP'} connection established${options.expect === undefined ? '' : ', reply matched'}`,
   });
 }
 
@@ -235,12 +242,22 @@ export function createTcpCheck(options: TcpCheckOptions): Check {
 
   const run = async (context: CheckContext): Promise<CheckResult> => {
     const started = context.clock.monotonicNow();
-    const baseDetails: Record<string, unknown> = { host: plan.host, port: plan.port };
-    if (plan.proxyLabel) baseDetails.proxy = plan.proxyLabel;
+    const details: Record<string, unknown> = { host: plan.host, port: plan.port };
+    if (plan.proxyLabel) details.proxy = plan.proxyLabel;
 
     let dialed: DialResult;
     try {
-      dialed = await context.dialer.connect({ ...plan.dialTemplate, signal: context.signal });
+      // One fixed-shape literal per run (no spread): this is the hot path of every TCP check.
+      dialed = await context.dialer.connect({
+        host: plan.host,
+        port: plan.port,
+        signal: context.signal,
+        tls: plan.tls,
+        proxy: plan.proxy,
+        onion: plan.onion,
+        family: plan.family,
+        keepAlive: plan.keepAlive,
+      });
     } catch (error) {
       const failure = classifyNetworkError(error);
       const status: CheckStatus = failure.reason === 'aborted' || failure.reason === 'config_error' ? 'unknown' : 'down';
@@ -251,7 +268,7 @@ export function createTcpCheck(options: TcpCheckOptions): Check {
         durationMs,
         phases: { total: durationMs },
         message: resultMessage(failure.message),
-        details: { ...baseDetails, ...failure.details, ...(failure.phase === undefined ? {} : { phase: failure.phase }) },
+        details: Object.assign(details, failure.details, failure.phase === undefined ? undefined : { phase: failure.phase }),
       };
     }
 
@@ -264,7 +281,7 @@ export function createTcpCheck(options: TcpCheckOptions): Check {
       if (timings.dns !== undefined) phases.dns = roundMs(timings.dns);
       if (timings.proxy !== undefined) phases.proxy = roundMs(timings.proxy);
       if (timings.tls !== undefined) phases.tls = roundMs(timings.tls);
-      const details: Record<string, unknown> = { ...baseDetails, remoteAddress: dialed.remoteAddress ?? null };
+      details.remoteAddress = dialed.remoteAddress ?? null;
       const finish = (status: CheckStatus, reason: ReasonCode, message: string): CheckResult => {
         const durationMs = roundMs(context.clock.monotonicNow() - started);
         phases.total = durationMs;
@@ -312,8 +329,7 @@ export function createTcpCheck(options: TcpCheckOptions): Check {
       }
 
       if (expiry) return finish(expiry.status, expiry.reason, expiry.message);
-      const via = plan.proxyLabel ? ` via ${plan.proxyLabel}` : '';
-      return finish('up', 'ok', `${target}${via}: ${dialed.tls ? `${dialed.tls.protocol ?? 'TLS'} ` : 'TCP '}connection established${plan.expect ? ', reply matched' : ''}`);
+      return finish('up', 'ok', plan.upMessage);
     } finally {
       close(socket, closeGracefully);
     }

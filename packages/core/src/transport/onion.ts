@@ -3,8 +3,13 @@ import { VigilError } from '../errors/vigil-error.js';
 
 /** True when `host` is a Tor onion service name (`*.onion`, any case, trailing dot allowed). */
 export function isOnionHost(host: string): boolean {
-  const end = host.endsWith('.') ? host.length - 1 : host.length;
-  return end >= 7 && host.slice(end - 6, end).toLowerCase() === '.onion';
+  // Compares characters in place: every dial asks, so no slicing or lower-casing.
+  const end = host.charCodeAt(host.length - 1) === 0x2e ? host.length - 1 : host.length;
+  if (end < 7 || host.charCodeAt(end - 6) !== 0x2e) return false;
+  for (let index = 0; index < 5; index += 1) {
+    if ((host.charCodeAt(end - 5 + index) | 0x20) !== 'onion'.charCodeAt(index)) return false;
+  }
+  return true;
 }
 
 export interface ChooseHostOptions {
