@@ -93,11 +93,24 @@ describe('direct TCP', () => {
     expect(result.tls).toBeUndefined();
   });
 
-  it('connects over IPv6 loopback', async () => {
+  it('connects over IPv6 loopback, with or without brackets', async () => {
     const server = closeLater(await startTcpServer({ host: '::1', banner: 'six' }));
-    const result = await dial({ host: '::1', port: server.port });
-    expect(await readOnce(result.socket)).toBe('six');
-    expect(result.remoteAddress).toBe('::1');
+    for (const host of ['::1', '[::1]']) {
+      const result = await dial({ host, port: server.port });
+      expect(await readOnce(result.socket)).toBe('six');
+      expect(result.remoteAddress).toBe('::1');
+    }
+    const error = await dialError({ host: '[::1]', port: await findClosedPort({ host: '::1' }) });
+    expect(error.message).toMatch(/^\[core\] dial \[::1\]:\d+: connection refused/);
+  });
+
+  it('hands over the socket without its own listeners', async () => {
+    const server = closeLater(await startTcpServer());
+    const { socket } = await createDialer().connect({ host: server.host, port: server.port, signal: new AbortController().signal });
+    cleanups.push(async () => {
+      socket.destroy();
+    });
+    expect([socket.listenerCount('error'), socket.listenerCount('connect'), socket.listenerCount('data')]).toEqual([0, 0, 0]);
   });
 
   it('times the lookup of a name separately and connects to the address found', async () => {

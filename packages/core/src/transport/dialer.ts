@@ -92,6 +92,8 @@ function socksReplyCode(bytes: Buffer | undefined): number | undefined {
  */
 class DialAttempt {
   private phase: DialPhase = 'dns';
+  /** The target host, without the brackets an IPv6 literal may come with (`[::1]`). */
+  private host = '';
   /** The IP actually connected to (the target's, or the proxy's). */
   private address: string | undefined;
   private settled = false;
@@ -122,6 +124,7 @@ class DialAttempt {
       this.fail(configFailure('the host is empty', 'dns'));
       return;
     }
+    this.host = host.charCodeAt(0) === 0x5b && host.charCodeAt(host.length - 1) === 0x5d ? host.slice(1, -1) : host;
     if (!Number.isInteger(port) || port < 1 || port > 65_535) {
       this.fail(configFailure(`the port must be an integer between 1 and 65535, got ${String(port)}`, 'connect'));
       return;
@@ -140,7 +143,7 @@ class DialAttempt {
       this.fail(configFailure('.onion addresses need a SOCKS5 proxy such as Tor (proxy: socks5h://127.0.0.1:9050); they are never resolved locally', 'dns'));
       return;
     }
-    if (this.proxy && Buffer.byteLength(host) > 255) {
+    if (this.proxy && Buffer.byteLength(this.host) > 255) {
       this.fail(configFailure('SOCKS5 host names are limited to 255 bytes', 'proxy'));
       return;
     }
@@ -151,7 +154,7 @@ class DialAttempt {
     // No `once`: it costs more than the removal `detach` does anyway, and a late call is a no-op.
     signal?.addEventListener('abort', this);
     // Through a proxy only the proxy's own name is resolved here; the target's name goes to the proxy.
-    const lookupHost = this.proxy ? this.proxy.host : host;
+    const lookupHost = this.proxy ? this.proxy.host : this.host;
     if (isIP(lookupHost) !== 0) this.connectTo(lookupHost);
     else this.lookUp(lookupHost);
   }
@@ -217,7 +220,7 @@ class DialAttempt {
     SocksClient.createConnection({
       proxy: { host: proxy.host, port: proxy.port, type: 5, userId: credentials.username, password: credentials.password },
       command: 'connect',
-      destination: { host: this.options.host, port: this.options.port },
+      destination: { host: this.host, port: this.options.port },
       existing_socket: socket,
       timeout: socksBackstopTimeoutMs,
     }).then(
@@ -251,7 +254,7 @@ class DialAttempt {
 
   private startTls(tlsOptions: TlsDialOptions): void {
     this.phase = 'tls';
-    const { host } = this.options;
+    const { host } = this;
     let pins: ReadonlySet<string> | undefined;
     let secureContext: SecureContext;
     try {
@@ -378,9 +381,10 @@ class DialAttempt {
       socket.on('error', ignoreError);
       socket.destroy();
     }
-    const { host, port } = this.options;
+    const { port } = this.options;
+    const host = this.host || String(this.options.host);
     const via = this.proxy ? ` via ${formatProxyUrl(this.proxy)}` : '';
-    const target = typeof host === 'string' && typeof port === 'number' ? formatTarget(host, port) : String(host);
+    const target = typeof port === 'number' ? formatTarget(host, port) : host;
     const phase = classification.phase ?? this.phase;
     this.reject(
       new VigilError('VIGIL_ERR_DIAL', `[core] dial ${target}${via}: ${classification.message}`, {
