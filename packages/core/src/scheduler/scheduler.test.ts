@@ -28,6 +28,26 @@ function recorder(clock: Clock, id: string, options: { durationMs?: number; targ
   return { job, runs };
 }
 
+/**
+ * A clock whose timers behave like Node's, which run on a loop clock truncated to whole
+ * milliseconds: waits of 1 ms or more may end up to a millisecond early (here 0.4 ms).
+ */
+function truncatingClock(fake: FakeClock): { clock: Clock; timersSet: number } {
+  const result = {
+    timersSet: 0,
+    clock: {
+      now: fake.now,
+      monotonicNow: fake.monotonicNow,
+      setTimeout: (callback: () => void, delayMs: number) => {
+        result.timersSet += 1;
+        return fake.setTimeout(callback, delayMs >= 1 ? delayMs - 0.4 : delayMs);
+      },
+      clearTimeout: fake.clearTimeout,
+    } satisfies Clock,
+  };
+  return result;
+}
+
 const offsetsOf = (runs: readonly JobRun[]): number[] => runs.map((run) => run.scheduledAt - START);
 
 function errorOf(action: () => unknown): VigilError {
@@ -193,6 +213,29 @@ describe('createScheduler: every-triggers', () => {
     expect(scheduler.stats().missed).toBe(2);
   });
 
+  it('starts an every-trigger run a fraction of a tick early rather than waiting another timer turn; cron never early', async () => {
+    const fake = createFakeClock(START);
+    const truncating = truncatingClock(fake);
+    const scheduler = createScheduler({ clock: truncating.clock });
+    const steady = recorder(fake, 'steady');
+    scheduler.schedule(steady.job, every('1s', { splay: false }));
+    scheduler.start();
+    await fake.advance(10);
+    truncating.timersSet = 0;
+    await fake.advance(5_000);
+    expect(offsetsOf(steady.runs)).toEqual([0, 1_000, 2_000, 3_000, 4_000, 5_000]);
+    expect(steady.runs.every((run) => run.lagMs === 0)).toBe(true);
+    expect(truncating.timersSet).toBe(5); // one timer per run, no extra turn for the last 0.4 ms
+
+    const cronFake = createFakeClock(START + 1_000);
+    const cronScheduler = createScheduler({ clock: truncatingClock(cronFake).clock });
+    const startedAfterSlot: number[] = [];
+    cronScheduler.schedule({ id: 'minutely', run: (run) => void startedAfterSlot.push(cronFake.now() - run.scheduledAt) }, cron('* * * * *'));
+    cronScheduler.start();
+    await cronFake.advance(3 * 60_000);
+    expect(startedAfterSlot).toEqual([0, 0, 0]);
+  });
+
   it('splits waits longer than the largest timer delay', async () => {
     const fake = createFakeClock(START);
     const delays: number[] = [];
@@ -271,6 +314,24 @@ describe('createScheduler: cron triggers', () => {
     await clock.advance(60_000);
     expect(offsetsOf(minutely.runs)).toEqual([60_000]);
     expect(clock.now()).toBeGreaterThanOrEqual(START + 60_000);
+  });
+
+  it('notices a wall-clock step that happened while everything was paused', async () => {
+    const clock = createFakeClock(START + 1_000);
+    const scheduler = createScheduler({ clock });
+    const minutely = recorder(clock, 'minutely');
+    scheduler.schedule(minutely.job, cron('* * * * *'));
+    scheduler.start();
+    await clock.advance(30_000);
+    scheduler.pause();
+    clock.setNow(clock.now() - 600_000); // back ten minutes, to 23:50:31
+    await clock.advance(20_000);
+    scheduler.resume();
+    // Nothing runs until the wall clock reaches 00:01 again, ten minutes later.
+    await clock.advance(START + 60_000 - clock.now() - 1);
+    expect(minutely.runs).toHaveLength(0);
+    await clock.advance(1);
+    expect(offsetsOf(minutely.runs)).toEqual([60_000]);
   });
 
   it('after the wall clock steps forward runs once and counts the skipped times', async () => {
@@ -494,6 +555,23 @@ describe('createScheduler: pause and resume', () => {
     expect(scheduler.stats().running).toBe(0);
   });
 
+  it('gives a job paused before start() its splayed slot when resumed later', async () => {
+    const clock = createFakeClock(START);
+    const scheduler = createScheduler({ clock });
+    const late = recorder(clock, 'late-starter');
+    scheduler.schedule(late.job, every('1m'));
+    scheduler.pause('late-starter');
+    scheduler.start();
+    expect(scheduler.nextRunAt('late-starter')).toBeUndefined();
+    await clock.advance(90_000);
+    scheduler.resume('late-starter');
+    const offset = splayOffset('late-starter', 60_000);
+    const expected = START + (offset >= 90_000 % 60_000 ? 60_000 + offset : 120_000 + offset);
+    expect(scheduler.nextRunAt('late-starter')).toBe(expected);
+    await clock.advance(expected - clock.now());
+    expect(late.runs.map((run) => run.scheduledAt)).toEqual([expected]);
+  });
+
   it('resumes a cron job at its next time', async () => {
     const clock = createFakeClock(START);
     const scheduler = createScheduler({ clock });
@@ -683,6 +761,9 @@ describe('createScheduler: errors', () => {
     expect(errorOf(() => scheduler.schedule({ id: '', run: () => {} }, every('1s'))).message).toContain('job.id');
     expect(errorOf(() => scheduler.schedule({ id: 'x', run: () => {}, overlap: 'parallel' as 'skip' }, every('1s'))).message).toContain(
       'job.overlap: expected "skip" or "queue"',
+    );
+    expect(errorOf(() => scheduler.schedule(null as unknown as ScheduledJob, every('1s'))).message).toBe(
+      '[core] scheduler: job: expected an object with id and run',
     );
     const badTrigger = errorOf(() => scheduler.schedule({ id: 'y', run: () => {} }, { type: 'every', intervalMs: -1, jitterMs: 0, splay: true }));
     expect(badTrigger.code).toBe('VIGIL_ERR_CONFIG');

@@ -43,8 +43,8 @@ class JobEntry implements TimerHeapItem {
   dueAt = 0;
   sequence = 0;
   heapIndex = -1;
-  /** The slot without jitter: monotonic ms for every-triggers, epoch ms for cron triggers. */
-  slotAt = 0;
+  /** The slot without jitter: monotonic ms for every-triggers, epoch ms for cron triggers; NaN until first placed. */
+  slotAt = Number.NaN;
   paused = false;
   removed = false;
   /** A run was handed out (waiting for a slot or running) and has not finished. */
@@ -76,14 +76,14 @@ function checkConcurrency(value: number | undefined, name: string): number {
 
 function checkJob(job: unknown): asserts job is ScheduledJob {
   const fail = (field: string, expected: string): never => {
-    throw new VigilError('VIGIL_ERR_SCHEDULER', `[core] scheduler: job.${field}: expected ${expected}`, { details: { field } });
+    throw new VigilError('VIGIL_ERR_SCHEDULER', `[core] scheduler: ${field}: expected ${expected}`, { details: { field } });
   };
-  if (typeof job !== 'object' || job === null) fail('', 'an object with id and run');
+  if (typeof job !== 'object' || job === null) fail('job', 'an object with id and run');
   const candidate = job as Record<string, unknown>;
-  if (typeof candidate.id !== 'string' || candidate.id === '') fail('id', 'a non-empty string');
-  if (typeof candidate.run !== 'function') fail('run', 'a function');
-  if (candidate.target !== undefined && typeof candidate.target !== 'string') fail('target', 'a string or undefined');
-  if (candidate.overlap !== undefined && candidate.overlap !== 'skip' && candidate.overlap !== 'queue') fail('overlap', '"skip" or "queue"');
+  if (typeof candidate.id !== 'string' || candidate.id === '') fail('job.id', 'a non-empty string');
+  if (typeof candidate.run !== 'function') fail('job.run', 'a function');
+  if (candidate.target !== undefined && typeof candidate.target !== 'string') fail('job.target', 'a string or undefined');
+  if (candidate.overlap !== undefined && candidate.overlap !== 'skip' && candidate.overlap !== 'queue') fail('job.overlap', '"skip" or "queue"');
 }
 
 function defaultOnError(error: unknown, jobId: string): void {
@@ -209,6 +209,8 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
   /** The first slot of the job's own grid at or after now, for a job coming back from a pause. */
   const placeOnGrid = (entry: JobEntry, epochNow: number, monotonicNow: number): boolean => {
     const trigger = entry.trigger;
+    // A job paused before start() has no grid yet.
+    if (Number.isNaN(entry.slotAt)) return placeFirst(entry, epochNow, monotonicNow);
     if (trigger.type === 'every') {
       if (entry.slotAt >= monotonicNow) return placeAt(entry, entry.slotAt, epochNow, monotonicNow);
       const steps = Math.ceil((monotonicNow - entry.slotAt) / trigger.intervalMs);
@@ -496,7 +498,6 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
         for (const entry of entries.values()) if (heap.has(entry) && entry.dueAt < monotonicNow) stale.push(entry);
         for (const entry of stale) heap.remove(entry);
         resumed.push(...stale);
-        lastEpochOffset = epochNow - monotonicNow;
       }
       for (const entry of resumed) {
         let placed = false;
