@@ -109,6 +109,8 @@ export const tcpCheckOptionsSchema = z
     expect: z.union([regexSource, z.instanceof(RegExp)]).optional(),
     /** Read at most this many bytes while waiting for `expect` to match. */
     readLimitBytes: z.number().int().min(1).max(1_048_576).default(4_096),
+    /** Once part of a reply has arrived without matching, wait this long for more before calling it a mismatch. */
+    replyIdleMs: z.number().int().min(1).max(600_000).default(250),
     /** A SOCKS5 proxy: `socks5h://[user:pass@]host:port` or an object. */
     proxy: z.union([proxyUrlSchema, proxyObjectSchema]).optional(),
     /** `.onion` handling; `.onion` hosts need a proxy. */

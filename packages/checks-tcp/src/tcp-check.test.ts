@@ -178,11 +178,20 @@ describe('timeouts through the runtime', () => {
 
   it('times out waiting for an expected reply and says what it saw', async () => {
     const server = closeLater(await startTcpServer({ banner: 'partial' }));
-    const check = createTcpCheck({ host: server.host, port: server.port, expect: '^complete' });
+    // An idle window longer than the timeout: the run ends by its timeout.
+    const check = createTcpCheck({ host: server.host, port: server.port, expect: '^complete', replyIdleMs: 60_000 });
     const { record } = await executeCheck(check, { checkId: 'slow', timeoutMs: 500, dialer: createDialer(), histogramFactory: trivialHistogramFactory });
     expect(record).toMatchObject({ status: 'down', reason: 'timeout', details: { reply: 'partial', bytesReceived: 7 } });
     expect(record.message).toContain('got "partial"');
     await vi.waitFor(() => expect(server.connectionsClosed).toBe(1));
+  });
+
+  it('times out against a server that accepts and never answers the expected reply', async () => {
+    const server = closeLater(await startSilentServer());
+    const check = createTcpCheck({ host: server.host, port: server.port, expect: '^220' });
+    const { record } = await executeCheck(check, { checkId: 'mute', timeoutMs: 500, dialer: createDialer(), histogramFactory: trivialHistogramFactory });
+    expect(record).toMatchObject({ status: 'down', reason: 'timeout', details: { bytesReceived: 0 } });
+    expect(record.message).toContain('got nothing');
   });
 });
 
@@ -274,6 +283,26 @@ describe('send and expect', () => {
     expect(result).toMatchObject({ status: 'up', reason: 'ok', details: { reply: '220 mail.example.test ESMTP ready\r\n' } });
     expect(result.phases?.firstByte).toBeGreaterThanOrEqual(0);
     await vi.waitFor(() => expect(server.connectionsClosed).toBe(1));
+  });
+
+  it('reports a wrong banner from a server that stays connected as assertion_failed once the reply goes quiet', async () => {
+    const server = closeLater(await startTcpServer({ banner: 'SSH-2.0-OpenSSH_9.2\r\n' }));
+    const result = await createTcpCheck({ host: server.host, port: server.port, expect: '^HTTP/1', replyIdleMs: 100 }).run(contextFor({ timeoutMs: 60_000 }));
+    expect(result).toMatchObject({ status: 'down', reason: 'assertion_failed', details: { reply: 'SSH-2.0-OpenSSH_9.2\r\n' } });
+    expect(result.message).toContain('no further data for 100 ms');
+  });
+
+  it('keeps reading a reply that arrives in pieces', async () => {
+    const server = closeLater(
+      await startTcpServer({
+        onConnection: (socket) => {
+          socket.write('220-mail.example.test\r\n');
+          setTimeout(() => socket.write('220 ESMTP ready\r\n'), 50);
+        },
+      }),
+    );
+    const result = await createTcpCheck({ host: server.host, port: server.port, expect: /^220 ESMTP/m, replyIdleMs: 5_000 }).run(contextFor());
+    expect(result).toMatchObject({ status: 'up', details: { reply: '220-mail.example.test\r\n220 ESMTP ready\r\n' } });
   });
 
   it('reports a banner that does not match as assertion_failed, with what was seen', async () => {

@@ -40,6 +40,7 @@ interface TcpCheckPlan {
   readonly payload: Buffer | undefined;
   readonly expect: RegExp | undefined;
   readonly readLimitBytes: number;
+  readonly replyIdleMs: number;
   readonly expiryWarnDays: number;
   readonly expiryCriticalDays: number;
   /** The proxy as a redacted URL, for details. */
@@ -131,6 +132,7 @@ function buildPlan(options: ParsedTcpCheckOptions): TcpCheckPlan {
     payload,
     expect: options.expect === undefined ? undefined : statelessPattern(options.expect),
     readLimitBytes: options.readLimitBytes,
+    replyIdleMs: options.replyIdleMs,
     expiryWarnDays,
     expiryCriticalDays,
     proxyLabel: proxy ? formatProxyUrl(proxy) : undefined,
@@ -164,7 +166,10 @@ type Exchange =
   | { readonly kind: 'mismatch'; readonly reply: string; readonly firstByteMs: number | undefined; readonly bytesReceived: number; readonly why: string }
   | { readonly kind: 'failed'; readonly error: unknown; readonly reply: string; readonly bytesReceived: number };
 
-/** Writes the payload, then reads until `expect` matches, the limit is reached, the peer closes or the signal aborts. */
+/**
+ * Writes the payload, then reads until `expect` matches, the limit is reached, the peer closes,
+ * the reply stalls for `replyIdleMs` without matching, or the signal aborts.
+ */
 function exchange(socket: Socket, plan: TcpCheckPlan, context: CheckContext): Promise<Exchange> {
   return new Promise<Exchange>((resolve) => {
     const { expect } = plan;
@@ -173,10 +178,12 @@ function exchange(socket: Socket, plan: TcpCheckPlan, context: CheckContext): Pr
     let firstByteMs: number | undefined;
     let waitStarted = context.clock.monotonicNow();
     let settled = false;
+    let idleTimer: unknown;
     const reply = (): string => Buffer.concat(chunks).toString('utf8');
     const finish = (outcome: Exchange): void => {
       if (settled) return;
       settled = true;
+      if (idleTimer !== undefined) context.clock.clearTimeout(idleTimer);
       socket.removeListener('data', onData);
       socket.removeListener('end', onEnd);
       socket.removeListener('error', onError);
@@ -192,7 +199,14 @@ function exchange(socket: Socket, plan: TcpCheckPlan, context: CheckContext): Pr
       if (expect?.test(text)) finish({ kind: 'ok', reply: text, firstByteMs, bytesReceived });
       else if (bytesReceived >= plan.readLimitBytes) {
         finish({ kind: 'mismatch', reply: text, firstByteMs, bytesReceived, why: `read the ${plan.readLimitBytes}-byte limit without a match` });
+      } else {
+        // A server that answered and went quiet answered wrongly; do not wait for the timeout.
+        if (idleTimer !== undefined) context.clock.clearTimeout(idleTimer);
+        idleTimer = context.clock.setTimeout(onIdle, plan.replyIdleMs);
       }
+    };
+    const onIdle = (): void => {
+      finish({ kind: 'mismatch', reply: reply(), firstByteMs, bytesReceived, why: `no further data for ${plan.replyIdleMs} ms` });
     };
     const onEnd = (): void => {
       finish({ kind: 'mismatch', reply: reply(), firstByteMs, bytesReceived, why: `the server closed the connection after ${bytesReceived} bytes` });
