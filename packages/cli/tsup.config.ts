@@ -1,4 +1,4 @@
 import { defineConfig } from 'tsup';
 import { packageBuildOptions } from '../../tsup.shared.js';
 
-export default defineConfig(packageBuildOptions);
+export default defineConfig({ ...packageBuildOptions, entry: ['src/index.ts', 'src/bin.ts'] });

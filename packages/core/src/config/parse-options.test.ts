@@ -28,6 +28,18 @@ describe('parseOptions', () => {
     }
   });
 
+  it('never echoes secrets in errors', () => {
+    const secretSchema = z.strictObject({ proxy: z.url().startsWith('socks5://'), password: z.string().min(20) });
+    try {
+      parseOptions(secretSchema, { proxy: 'http://alice:hunter2@127.0.0.1:1080', password: 'short-secret' }, { source: 'x' });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as Error).message).not.toContain('hunter2');
+      expect((error as Error).message).not.toContain('short-secret');
+      expect((error as Error).message).toContain('password');
+    }
+  });
+
   it('reports unknown keys', () => {
     expect(() => parseOptions(schema, { host: 'a', port: 1, colour: 'red' }, { source: 'x' })).toThrow(/colour/);
   });

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { VigilError } from '../errors/vigil-error.js';
+import { REDACTED, isSecretKey, redactText } from '../util/redact.js';
 
 /** Renders a zod issue path as `checks[2].options.port`. */
 export function formatPath(path: readonly PropertyKey[], prefix = ''): string {
@@ -18,12 +19,16 @@ function describeReceived(issue: z.core.$ZodIssue, input: unknown): string {
     value = (value as Record<PropertyKey, unknown>)[segment as PropertyKey];
   }
   if (value === undefined) return issue.code === 'invalid_type' ? ' (missing)' : '';
+  // Never echo secrets: not a secret field's value, nor credentials inside a URL.
+  const key = issue.path.at(-1);
+  if (typeof key === 'string' && isSecretKey(key)) return `, got ${REDACTED}`;
   let shown: string;
   try {
     shown = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
   } catch {
     shown = String(value);
   }
+  shown = redactText(shown);
   if (shown.length > 60) shown = `${shown.slice(0, 57)}...`;
   return `, got ${shown}`;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createFakeClock, createMemoryNotifier, createMemorySink, flushMicrotasks } from '@vigil/test-utils';
-import type { Check, CheckContext, CheckResult } from '../contracts/check.js';
-import type { ResultRecord } from '../contracts/result.js';
+import type { Check, CheckContext } from '../contracts/check.js';
+import type { CheckResult, ResultRecord } from '../contracts/result.js';
 import { consecutiveFailures } from '../alerts/consecutive-failures.js';
 import { VigilError } from '../errors/vigil-error.js';
 import { decodeSnapshot } from '../metrics/index.js';

@@ -1,0 +1,5 @@
+import { tcpCheckCommand } from './tcp.js';
+import type { CheckKindCommand } from './types.js';
+
+/** Every `vigil check <kind>`; add a kind's command here when its check package lands. */
+export const checkKindCommands: readonly CheckKindCommand[] = [tcpCheckCommand];
