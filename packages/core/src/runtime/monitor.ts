@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { EventEmitter } from 'eventemitter3';
 import type { AlertEvent, AlertRule, AlertRuleContext, AlertSeriesStats, NotificationPolicy } from '../contracts/alert.js';
 import type { Check } from '../contracts/check.js';
@@ -9,7 +10,7 @@ import type { Sink } from '../contracts/sink.js';
 import { createDefaultNotificationPolicy } from '../alerts/default-policy.js';
 import { VigilError, describeError } from '../errors/vigil-error.js';
 import { createMetricsEngine, createRunHistogram } from '../metrics/index.js';
-import type { MetricsEngine } from '../metrics/index.js';
+import type { MetricsEngine, SeriesRecorder } from '../metrics/index.js';
 import { createScheduler, cron, every } from '../scheduler/index.js';
 import { createDialer } from '../transport/index.js';
 import { type Clock, type TimerHandle, sleep, systemClock } from '../util/clock.js';
@@ -159,6 +160,10 @@ interface CheckEntry {
   lock: Promise<unknown>;
   /** Set while a run that ignored its timeout has still not settled: the instance is not reused. */
   hungSince: number | undefined;
+  /** Created once per check: hot-path lookups of series and loggers are not repeated per run. */
+  readonly logger: Logger;
+  durationSeries: SeriesRecorder | undefined;
+  lagSeries: SeriesRecorder | undefined;
 }
 
 function toNamed<T extends { meta: { type: string } }>(items: readonly (T | Named<T>)[]): Named<T>[] {
@@ -199,6 +204,8 @@ export function createMonitor(options: MonitorOptions = {}): Monitor {
   const rules = [...(options.rules ?? [])];
   const policy = options.notificationPolicy ?? createDefaultNotificationPolicy();
   const stopController = new AbortController();
+  // Every running check listens to the stop signal; thousands at once are expected.
+  setMaxListeners(0, stopController.signal);
   const emitter = new EventEmitter<MonitorEvents>();
 
   const scheduler =
@@ -294,7 +301,11 @@ export function createMonitor(options: MonitorOptions = {}): Monitor {
     const entry = entries.get(record.checkId);
     if (entry) entry.last = record;
     const ok = record.status === 'up' || record.status === 'degraded';
-    const series = metrics.series({ checkId: record.checkId, tags: record.tags });
+    let series = entry?.durationSeries;
+    if (!series) {
+      series = metrics.series({ checkId: record.checkId, tags: record.tags });
+      if (entry) entry.durationSeries = series;
+    }
     // Latency percentiles describe successful runs; failures count against the success ratio.
     if (ok) series.record(record.durationMs, true);
     else series.recordOutcome(false);
@@ -323,7 +334,7 @@ export function createMonitor(options: MonitorOptions = {}): Monitor {
         signal: stopController.signal,
         dialer,
         clock,
-        logger: logger.child({ check: definition.id }),
+        logger: entry.logger,
         scheduledAt: attempt === 1 ? scheduledAt : undefined,
         histogramFactory: createRunHistogram,
         onHistogramSample: (name, value, unit, tags) => metrics.series({ checkId: definition.id, metric: name, unit, tags: { ...definition.tags, ...tags } }).record(value),
@@ -398,7 +409,8 @@ export function createMonitor(options: MonitorOptions = {}): Monitor {
         target: definition.check.target,
         overlap: definition.overlap ?? 'skip',
         run: async (jobRun: JobRun) => {
-          metrics.series({ checkId: definition.id, metric: 'lag', tags: definition.tags }).record(jobRun.lagMs);
+          entry.lagSeries ??= metrics.series({ checkId: definition.id, metric: 'lag', tags: definition.tags });
+          entry.lagSeries.record(jobRun.lagMs);
           safeEmit('scheduler:lag', { checkId: definition.id, lagMs: jobRun.lagMs, scheduledAt: jobRun.scheduledAt });
           await runEntry(entry, jobRun.scheduledAt);
         },
@@ -431,6 +443,9 @@ export function createMonitor(options: MonitorOptions = {}): Monitor {
       last: undefined,
       lock: Promise.resolve(),
       hungSince: undefined,
+      logger: logger.child({ check: definition.id }),
+      durationSeries: undefined,
+      lagSeries: undefined,
     };
     entries.set(definition.id, entry);
     if (state === 'running' && definition.enabled !== false) scheduleEntry(entry);
@@ -550,6 +565,8 @@ export function createMonitor(options: MonitorOptions = {}): Monitor {
       if (!entry) return false;
       scheduler.unschedule(checkId);
       entries.delete(checkId);
+      metrics.remove(checkId);
+      metrics.remove(`${checkId}/lag`);
       await entry.lock;
       try {
         await entry.definition.check.shutdown?.();
