@@ -136,6 +136,8 @@ export { findResultProblem, isCheckResult } from './runtime/validate-result.js';
 export { createSinkProcessor } from './runtime/sink-processor.js';
 export type { DropCause, SinkProcessor, SinkProcessorOptions, SinkProcessorStats } from './runtime/sink-processor.js';
 export type { Spool } from './runtime/spool.js';
+export { createFileSpool, parseByteSize } from './runtime/file-spool.js';
+export type { FileSpool, FileSpoolFsync, FileSpoolOptions, FileSpoolStats } from './runtime/file-spool.js';
 export { createNotificationDispatcher } from './runtime/notification-dispatcher.js';
 export type { FailedDelivery, NotificationDispatcher, NotificationDispatcherOptions, NotificationDispatcherStats } from './runtime/notification-dispatcher.js';
 export { backoffDelay } from './runtime/backoff.js';
@@ -156,7 +158,7 @@ export {
   monitorOptionsFromConfig,
   parseMonitorConfig,
 } from './config/monitor-config.js';
-export type { LoadedConfig, MonitorConfig, MonitorConfigInput, ParseConfigOptions } from './config/monitor-config.js';
+export type { LoadedConfig, MonitorConfig, MonitorConfigInput, MonitorOptionsFromConfigOptions, ParseConfigOptions } from './config/monitor-config.js';
 export { createPluginRegistry, validatePluginMeta } from './plugins/registry.js';
 export type { PluginRegistry } from './plugins/registry.js';
 export { coreVersion } from './version.js';

@@ -45,18 +45,19 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
   const level = (values['log-level'] as LogLevel | undefined) ?? 'info';
   const format = values['log-format'] === 'json' ? 'json' : 'pretty';
 
+  const dataDirectory = path.resolve(io.cwd, (values['data-dir'] as string | undefined) ?? '.vigil');
   let options: MonitorOptions;
   let secrets: readonly string[];
   try {
     const loaded = await loadMonitorConfig(path.resolve(io.cwd, file), { env: io.env });
     secrets = loaded.secrets;
-    options = monitorOptionsFromConfig(loaded.config, createBuiltinRegistry());
+    // Every configured sink keeps what it cannot write yet on disk, so outages and restarts lose nothing.
+    options = monitorOptionsFromConfig(loaded.config, createBuiltinRegistry(), { spoolDirectory: path.join(dataDirectory, 'spool') });
   } catch (error) {
     io.stderr(`vigil run: ${describeError(error)}\n`);
     return exitCodes.unknown;
   }
   const logger = createConsoleLogger({ level, format, secrets, write: (line) => io.stderr(`${line}\n`) });
-  const dataDirectory = path.resolve(io.cwd, (values['data-dir'] as string | undefined) ?? '.vigil');
   const sinks = options.sinks && options.sinks.length > 0 ? options.sinks : await defaultSinks(dataDirectory, logger);
   const monitor = createMonitor({ ...options, sinks, logger });
 

@@ -6,6 +6,7 @@ import type { AlertRule } from '../contracts/alert.js';
 import { consecutiveFailures } from '../alerts/consecutive-failures.js';
 import { VigilError, describeError } from '../errors/vigil-error.js';
 import type { PluginRegistry } from '../plugins/registry.js';
+import { type FileSpoolOptions, createFileSpool, parseByteSize } from '../runtime/file-spool.js';
 import type { MonitorCheckDefinition, MonitorOptions, Named } from '../runtime/monitor.js';
 import { cron, every } from '../scheduler/index.js';
 import type { Notifier } from '../contracts/notifier.js';
@@ -63,6 +64,28 @@ const coreCheckKeys = new Set(Object.keys(checkEntrySchema.shape));
 
 const pluginEntrySchema = z.looseObject({ id: identifierSchema.optional(), type: z.string().min(1) });
 
+const byteSizeSchema = z.union([z.number().int().positive(), z.string().min(1)]).superRefine((value, context) => {
+  try {
+    parseByteSize(value);
+  } catch {
+    context.addIssue({ code: 'custom', message: 'expected a size like 64MiB, 500KB or a number of bytes' });
+  }
+});
+
+/** A sink's on-disk spool (core-owned): `false` turns it off; see `createFileSpool`. */
+const sinkSpoolSchema = z.union([
+  z.literal(false),
+  z.strictObject({
+    /** Default `<data-dir>/spool/<sink id>` under `vigil run`. */
+    directory: z.string().min(1).optional(),
+    maxBytes: byteSizeSchema.optional(),
+    fsync: z.enum(['always', 'segment', 'never']).optional(),
+  }),
+]);
+
+/** A sink entry: the plugin's own options plus the core-owned `spool`. */
+const sinkEntrySchema = pluginEntrySchema.extend({ spool: sinkSpoolSchema.optional() });
+
 const ruleSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('consecutiveFailures'),
@@ -89,7 +112,7 @@ export const monitorConfigSchema = z.strictObject({
     })
     .default({}),
   checks: z.array(checkEntrySchema).default([]),
-  sinks: z.array(pluginEntrySchema).default([]),
+  sinks: z.array(sinkEntrySchema).default([]),
   notifiers: z.array(pluginEntrySchema).default([]),
   rules: z.array(ruleSchema).default([]),
   monitor: z
@@ -180,11 +203,19 @@ export function createRuleFromConfig(rule: MonitorConfig['rules'][number]): Aler
   }
 }
 
+export interface MonitorOptionsFromConfigOptions {
+  /**
+   * Every sink without `spool: false` gets an on-disk spool in `<spoolDirectory>/<sink id>`
+   * (unless its entry names a directory). Without it, only entries with `spool.directory` do.
+   */
+  readonly spoolDirectory?: string;
+}
+
 /**
  * Turns a validated config into `createMonitor` options: creates every plugin through the
  * registry (so its options schema names bad fields as `checks[2].port`), applies defaults.
  */
-export function monitorOptionsFromConfig(config: MonitorConfig, registry: PluginRegistry): MonitorOptions {
+export function monitorOptionsFromConfig(config: MonitorConfig, registry: PluginRegistry, options: MonitorOptionsFromConfigOptions = {}): MonitorOptions {
   const { defaults } = config;
   const checks: MonitorCheckDefinition[] = config.checks.map((entry, index) => {
     const where = `checks[${index}]`;
@@ -209,10 +240,23 @@ export function monitorOptionsFromConfig(config: MonitorConfig, registry: Plugin
     };
   });
   const pluginKeys = new Set(['id', 'type']);
-  const sinks: Named<Sink>[] = config.sinks.map((entry, index) => ({
-    id: entry.id ?? (config.sinks.length === 1 ? entry.type : `${entry.type}-${index + 1}`),
-    plugin: registry.create('sink', entry.type, pluginOptions(entry, pluginKeys), `sinks[${index}]`),
-  }));
+  const sinkKeys = new Set(['id', 'type', 'spool']);
+  const spoolOptions = new Map<string, FileSpoolOptions>();
+  const sinks: Named<Sink>[] = config.sinks.map((entry, index) => {
+    const id = entry.id ?? (config.sinks.length === 1 ? entry.type : `${entry.type}-${index + 1}`);
+    const spool = entry.spool;
+    if (spool !== false) {
+      const directory = spool?.directory ?? (options.spoolDirectory === undefined ? undefined : path.join(options.spoolDirectory, id));
+      if (directory !== undefined) {
+        spoolOptions.set(id, { directory, maxBytes: spool?.maxBytes === undefined ? undefined : parseByteSize(spool.maxBytes), fsync: spool?.fsync });
+      } else if (spool !== undefined) {
+        throw new VigilError('VIGIL_ERR_CONFIG', `[config] invalid options: sinks[${index}].spool.directory: required when no data directory is given`, {
+          path: `sinks[${index}].spool.directory`,
+        });
+      }
+    }
+    return { id, plugin: registry.create('sink', entry.type, pluginOptions(entry, sinkKeys), `sinks[${index}]`) };
+  });
   const notifiers: Named<Notifier>[] = config.notifiers.map((entry, index) => ({
     id: entry.id ?? (config.notifiers.length === 1 ? entry.type : `${entry.type}-${index + 1}`),
     plugin: registry.create('notifier', entry.type, pluginOptions(entry, pluginKeys), `notifiers[${index}]`),
@@ -227,5 +271,9 @@ export function monitorOptionsFromConfig(config: MonitorConfig, registry: Plugin
     snapshotInterval: config.monitor.snapshotInterval,
     stopTimeout: config.monitor.stopTimeout,
     sinkQueue: config.monitor.sinkQueue,
+    spoolFor: spoolOptions.size === 0 ? undefined : (sinkId) => {
+      const spool = spoolOptions.get(sinkId);
+      return spool === undefined ? undefined : createFileSpool(spool);
+    },
   };
 }
