@@ -19,6 +19,10 @@ export type { SocksProxy, SocksProxyOptions } from './servers/socks-proxy.js';
 export { startRecordingSocksProxy } from './servers/recording-socks-proxy.js';
 export type { RecordingSocksProxy, RecordingSocksProxyOptions, SocksRequestRecord, SocksRoute } from './servers/recording-socks-proxy.js';
 
+// --- real backends started by tests (src/servers: influxd, prometheus) ---
+export { startInfluxdb } from './servers/influxdb.js';
+export type { InfluxSeries, InfluxdbServer, InfluxdbServerOptions } from './servers/influxdb.js';
+
 // --- conformance suites (src/conformance) ---
 export { testCheck } from './conformance/check.js';
 export type { CheckConformanceFixture, CheckConformanceOptions } from './conformance/check.js';
