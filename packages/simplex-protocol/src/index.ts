@@ -96,3 +96,8 @@ export {
   xftpChunkSizes,
 } from './xftp-commands.js';
 export type { NewFileOptions, XftpResponse } from './xftp-commands.js';
+
+// --- transport settings and probe plumbing shared by the checks ---
+export { DEFAULT_SOCKS_PROXY, resolveTransportPlan, simplexTimeoutDefaults, simplexTransportOptionsShape } from './transport-options.js';
+export type { SimplexTransportOptions, SimplexTransportPlan } from './transport-options.js';
+export { ProbeFailure, dialSimplex, identityFailure, roundMs, statusForReason, tlsPeerChain, toProbeFailure } from './probe.js';

@@ -40,3 +40,9 @@ export { createMemorySink } from './memory-sink.js';
 export type { MemorySink, MemorySinkBehaviour, MemorySinkOptions } from './memory-sink.js';
 export { createMemoryNotifier } from './memory-notifier.js';
 export type { MemoryNotifier, MemoryNotifierBehaviour } from './memory-notifier.js';
+
+// --- SimpleX test server (src/simplex) ---
+export { encodeServerHello, encodeSignedServerKey, generateSimplexIdentity } from './simplex/identity.js';
+export type { ServerHelloFields, SimplexKeyType, SimplexTestIdentity } from './simplex/identity.js';
+export { startSmpTestServer } from './simplex/smp-server.js';
+export type { SmpClientHelloRecord, SmpMisbehaviour, SmpTestServer, SmpTestServerOptions } from './simplex/smp-server.js';

@@ -1,0 +1,115 @@
+import type { TLSSocket } from 'node:tls';
+import { type CheckContext, type CheckStatus, type DialResult, type ReasonCode, VigilError, classifyNetworkError, redactText } from '@vigil/core';
+import { redactServerAddresses } from './address.js';
+import type { IdentityProblem } from './handshake.js';
+import type { SimplexTransportPlan } from './transport-options.js';
+
+// Probe plumbing shared by the SMP and XFTP checks: one failure type that carries the reason
+// code and the failing step, the status each reason means (doc §6.2), and the dial.
+
+/** A probe outcome other than success, with the step that failed. Caught by the check and turned into data. */
+export class ProbeFailure extends Error {
+  constructor(
+    readonly reason: ReasonCode,
+    readonly step: string,
+    message: string,
+    readonly details: Readonly<Record<string, unknown>> = {},
+  ) {
+    super(message);
+    this.name = 'ProbeFailure';
+  }
+}
+
+/** The status a reason means (doc §6.2): `restricted`, `degraded`, `blocked` are warnings; `identity_mismatch` is always down. */
+export function statusForReason(reason: ReasonCode): CheckStatus {
+  switch (reason) {
+    case 'ok':
+      return 'up';
+    case 'restricted':
+    case 'degraded':
+    case 'blocked':
+      return 'degraded';
+    case 'aborted':
+    case 'config_error':
+      return 'unknown';
+    default:
+      return 'down';
+  }
+}
+
+/** Turns anything caught while probing into a ProbeFailure; unknown errors become `probe_error`. */
+export function toProbeFailure(error: unknown, step: string, signal: AbortSignal): ProbeFailure {
+  if (error instanceof ProbeFailure) return error;
+  if (signal.aborted) {
+    const classified = classifyNetworkError(signal.reason);
+    const reason = classified.reason === 'aborted' ? 'aborted' : 'timeout';
+    return new ProbeFailure(reason, step, `${reason === 'timeout' ? 'the run timed out' : 'aborted'} during ${step}`);
+  }
+  if (VigilError.isInstance(error) && error.reason === 'probe_error') return new ProbeFailure('probe_error', step, `${step}: ${error.message.replace(/^\[[a-z-]+\] /, '')}`);
+  const message = redactServerAddresses(redactText(error instanceof Error ? error.message : String(error)));
+  return new ProbeFailure('probe_error', step, `${step}: ${message}`);
+}
+
+const unreachableReasons: ReadonlySet<ReasonCode> = new Set(['connection_refused', 'dns_error', 'network_unreachable', 'proxy_error', 'connection_reset', 'timeout']);
+
+/**
+ * Dials the server with TLS (ALPN `alpn`, no SNI, chain checked by the probe itself) through the
+ * plan's proxy, bounded by the connect timeout. Failures become `unreachable` (TCP, DNS, SOCKS,
+ * connect timeout) or `tls_error`, with the dial phase and the original reason in the details.
+ */
+export async function dialSimplex(context: CheckContext, plan: SimplexTransportPlan, alpn: string): Promise<DialResult & { readonly socket: TLSSocket }> {
+  const connectTimeout = AbortSignal.timeout(plan.connectTimeoutMs);
+  const signal = AbortSignal.any([context.signal, connectTimeout]);
+  try {
+    const dialed = await context.dialer.connect({
+      host: plan.host,
+      port: plan.port,
+      signal,
+      tls: { servername: false, alpn: [alpn], verify: false },
+      proxy: plan.proxy ?? false,
+      onion: plan.onion,
+      family: plan.family,
+      keepAlive: plan.keepAlive,
+    });
+    return dialed as DialResult & { readonly socket: TLSSocket };
+  } catch (error) {
+    const classified = classifyNetworkError(error);
+    const phase = classified.phase ?? 'connect';
+    const details = { ...classified.details, phase, cause: classified.reason };
+    if (context.signal.aborted) {
+      const reason = classified.reason === 'aborted' ? 'aborted' : 'timeout';
+      return Promise.reject(new ProbeFailure(reason, 'connect', redactText(classified.message.replace(/^\[core\] /, '')), details));
+    }
+    if (connectTimeout.aborted) {
+      return Promise.reject(new ProbeFailure('unreachable', 'connect', `no connection within the ${plan.connectTimeoutMs} ms connect timeout (stuck in the ${phase} phase)`, details));
+    }
+    if (classified.reason === 'config_error') return Promise.reject(new ProbeFailure('config_error', 'connect', redactText(classified.message.replace(/^\[core\] /, '')), details));
+    const reason: ReasonCode = phase === 'tls' ? 'tls_error' : unreachableReasons.has(classified.reason) ? 'unreachable' : classified.reason;
+    return Promise.reject(new ProbeFailure(reason, 'connect', redactText(classified.message.replace(/^\[core\] /, '')), details));
+  }
+}
+
+/** The certificate DERs the TLS peer sent, leaf first (Node links them through `issuerCertificate`). */
+export function tlsPeerChain(socket: TLSSocket): Buffer[] {
+  const chain: Buffer[] = [];
+  let certificate = socket.getPeerCertificate(true);
+  while (certificate && certificate.raw && chain.length < 8) {
+    if (chain.some((der) => der.equals(certificate.raw))) break;
+    chain.push(certificate.raw);
+    certificate = certificate.issuerCertificate;
+  }
+  return chain;
+}
+
+/** Maps an identity problem to a failure: `certificate_expired` for validity, else `identity_mismatch`. */
+export function identityFailure(problem: IdentityProblem, step: string): ProbeFailure {
+  if (problem.kind === 'expired') return new ProbeFailure('certificate_expired', step, `${step}: ${problem.message}`, { notAfter: problem.notAfter });
+  const details: Record<string, unknown> = { identityProblem: problem.kind };
+  if (problem.kind === 'key_hash_mismatch') details.actualKeyHash = problem.actualKeyHash;
+  return new ProbeFailure('identity_mismatch', step, `${step}: ${problem.message}`, details);
+}
+
+/** Rounds milliseconds to microseconds for results. */
+export function roundMs(value: number): number {
+  return Math.round(value * 1_000) / 1_000;
+}
