@@ -31,6 +31,7 @@ export type {
 export type { Notification, Notifier, SendOptions, SendResult } from './contracts/notifier.js';
 export type {
   AlertEvent,
+  AlertEventCause,
   AlertRule,
   AlertRuleContext,
   AlertSeriesStats,
@@ -164,6 +165,52 @@ export type { PluginRegistry } from './plugins/registry.js';
 export { coreVersion } from './version.js';
 
 // --- alerts (src/alerts) ---
-export { consecutiveFailures } from './alerts/consecutive-failures.js';
-export type { ConsecutiveFailuresOptions } from './alerts/consecutive-failures.js';
-export { createDefaultNotificationPolicy } from './alerts/default-policy.js';
+export {
+  alertLabels,
+  alertManagerOptionsSchema,
+  certificateDaysMetric,
+  certificateExpiry,
+  certificateExpiryOptionsSchema,
+  consecutiveFailures,
+  consecutiveFailuresOptionsSchema,
+  createAlertManager,
+  failureRatio,
+  failureRatioOptionsSchema,
+  fillLinkTemplate,
+  formatMatcher,
+  isAlertManager,
+  latencyAbove,
+  latencyAboveOptionsSchema,
+  metricThreshold,
+  metricThresholdOptionsSchema,
+  parseMatcher,
+  parseMatchers,
+  predicate,
+  predicateOptionsSchema,
+  successRateBelow,
+  successRateBelowOptionsSchema,
+} from './alerts/index.js';
+export type {
+  Acknowledgement,
+  ActiveAlert,
+  AlertLabels,
+  AlertManager,
+  AlertManagerOptions,
+  AlertMatchOperator,
+  AlertMatcher,
+  AlertMatcherInput,
+  AlertQuery,
+  CertificateExpiryOptions,
+  ConsecutiveFailuresOptions,
+  FailureRatioOptions,
+  LatencyAboveOptions,
+  MaintenanceWindowState,
+  MetricComparison,
+  MetricThresholdOptions,
+  PredicateFunction,
+  PredicateOptions,
+  PredicateOutcome,
+  Silence,
+  SilenceInput,
+  SuccessRateBelowOptions,
+} from './alerts/index.js';

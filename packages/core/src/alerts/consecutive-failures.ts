@@ -1,93 +1,59 @@
-import { randomUUID } from 'node:crypto';
-import type { AlertEvent, AlertRule, AlertSeverity, AlertState } from '../contracts/alert.js';
+import { z } from 'zod';
+import type { AlertRule } from '../contracts/alert.js';
 import type { ResultRecord } from '../contracts/result.js';
+import { parseOptions } from '../config/parse-options.js';
+import { createStatefulRule } from './rule-engine.js';
+import { ruleBaseShape } from './rule-options.js';
 
-export interface ConsecutiveFailuresOptions {
-  readonly id?: string;
-  /** Failures in a row that fire the alert; default 3. */
-  readonly failures?: number;
-  /** Successes in a row that resolve it; default 2. */
-  readonly successes?: number;
-  readonly severity?: AlertSeverity;
-  /** Only these checks; default all. */
-  readonly checks?: readonly string[];
-  /** Treat `degraded` as a failure; default false. */
-  readonly degradedIsFailure?: boolean;
+// `failures`/`successes` are this rule's names for the shared fireAfter/resolveAfter.
+const { fireAfter: _fireAfter, resolveAfter: _resolveAfter, ...sharedShape } = ruleBaseShape;
+
+/** Options of {@link consecutiveFailures}. */
+export const consecutiveFailuresOptionsSchema = z.strictObject({
+  ...sharedShape,
+  /** Failures in a row that fire the alert; default 3 (Gatus' failure threshold). */
+  failures: z.number().int().min(1).max(1_000).default(3),
+  /** Successes in a row that resolve it; default 2 (Gatus' success threshold). */
+  successes: z.number().int().min(1).max(1_000).default(2),
+  /** Count `degraded` results as failures; default false. */
+  degradedIsFailure: z.boolean().default(false),
+});
+
+export type ConsecutiveFailuresOptions = z.input<typeof consecutiveFailuresOptionsSchema>;
+
+/** Whether a result counts as a failure for the result-based rules. */
+export function isFailedResult(record: ResultRecord, degradedIsFailure: boolean): boolean {
+  return record.status === 'down' || record.status === 'unknown' || (degradedIsFailure && record.status === 'degraded');
 }
 
-interface SeriesState {
-  state: AlertState;
-  failures: number;
-  successes: number;
-  since: number;
+/** What a result says, for messages: `connection_refused: refused`. */
+export function describeResult(record: ResultRecord): string {
+  return record.message ? `${record.reason}: ${record.message}` : record.reason;
 }
 
 /**
- * The simplest rule: fire after N failures in a row, resolve after M successes in a row
- * (defaults 3 and 2, like Gatus). Emits `pending` on the first failure, then `firing`,
- * `resolved`, and `ok` when a pending episode clears without firing.
+ * Fires after `failures` failed results in a row (default 3) and resolves after `successes` good
+ * ones in a row (default 2), like Gatus; `pending` from the first failure.
  */
 export function consecutiveFailures(options: ConsecutiveFailuresOptions = {}): AlertRule {
-  const failuresToFire = Math.max(1, options.failures ?? 3);
-  const successesToResolve = Math.max(1, options.successes ?? 2);
-  const id = options.id ?? `consecutive-failures-${failuresToFire}`;
-  const checks = options.checks ? new Set(options.checks) : undefined;
-  const states = new Map<string, SeriesState>();
-
-  const isFailure = (record: ResultRecord): boolean =>
-    record.status === 'down' || record.status === 'unknown' || (options.degradedIsFailure === true && record.status === 'degraded');
-
-  return {
-    id,
-    observe(record, context) {
-      if (checks && !checks.has(record.checkId)) return [];
-      let series = states.get(record.checkId);
-      if (!series) {
-        series = { state: 'ok', failures: 0, successes: 0, since: context.now };
-        states.set(record.checkId, series);
-      }
-      const previousState = series.state;
-      let next: AlertState = previousState;
-      if (isFailure(record)) {
-        series.failures += 1;
-        series.successes = 0;
-        if (previousState === 'ok' || previousState === 'resolved') {
-          series.since = record.timestamp;
-          next = series.failures >= failuresToFire ? 'firing' : 'pending';
-        } else if (previousState === 'pending' && series.failures >= failuresToFire) next = 'firing';
-      } else {
-        series.successes += 1;
-        series.failures = 0;
-        if (previousState === 'firing' && series.successes >= successesToResolve) next = 'resolved';
-        else if (previousState === 'pending') next = 'ok';
-        else if (previousState === 'resolved') next = 'ok';
-      }
-      if (next === previousState) return [];
-      series.state = next;
-      if (next === 'firing') series.since = record.timestamp;
-      const message =
-        next === 'firing'
-          ? `${record.checkId} failed ${series.failures} times in a row: ${record.reason}${record.message ? ` (${record.message})` : ''}`
-          : next === 'resolved'
-            ? `${record.checkId} recovered after ${series.successes} successes`
-            : `${record.checkId} is ${next}: ${record.reason}`;
-      const event: AlertEvent = {
-        id: randomUUID(),
-        alertId: `${id}/${record.checkId}`,
-        ruleId: id,
-        checkId: record.checkId,
-        tags: record.tags,
-        severity: options.severity ?? 'critical',
-        state: next,
-        previousState,
-        reason: record.reason,
-        message,
-        values: { failures: series.failures, successes: series.successes, durationMs: record.durationMs },
-        since: series.since,
-        at: context.now,
-        cause: 'transition',
-      };
-      return [event];
+  const parsed = parseOptions(consecutiveFailuresOptionsSchema, options, { source: 'core', path: 'consecutiveFailures' });
+  const failuresText = (count: number): string => `${count} consecutive ${count === 1 ? 'failure' : 'failures'}`;
+  return createStatefulRule({
+    type: 'consecutiveFailures',
+    id: parsed.id ?? `consecutive-failures-${parsed.failures}`,
+    options: { ...parsed, fireAfter: parsed.failures, resolveAfter: parsed.successes },
+    defaultSeverity: 'critical',
+    defaultFireAfter: parsed.failures,
+    defaultResolveAfter: parsed.successes,
+    evaluate(record) {
+      const failed = isFailedResult(record, parsed.degradedIsFailure);
+      return [{ breaching: failed, values: { durationMs: record.durationMs }, detail: describeResult(record) }];
     },
-  };
+    present(state, verdict, streak) {
+      const values = { failures: streak.breaching, successes: streak.clear };
+      if (state === 'resolved') return { detail: `recovered after ${streak.clear} ${streak.clear === 1 ? 'success' : 'successes'}`, values };
+      if (state === 'ok') return { detail: `passing again (${verdict.detail})`, values };
+      return { detail: `${failuresText(streak.breaching)} (${verdict.detail})`, values };
+    },
+  });
 }

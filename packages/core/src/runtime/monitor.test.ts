@@ -3,6 +3,7 @@ import { createFakeClock, createMemoryNotifier, createMemorySink, flushMicrotask
 import type { Check, CheckContext } from '../contracts/check.js';
 import type { CheckResult, ResultRecord } from '../contracts/result.js';
 import { consecutiveFailures } from '../alerts/consecutive-failures.js';
+import { predicate } from '../alerts/predicate.js';
 import { VigilError } from '../errors/vigil-error.js';
 import { decodeSnapshot } from '../metrics/index.js';
 import { createMonitor } from './monitor.js';
@@ -272,5 +273,167 @@ describe('createMonitor', () => {
   it('runOnce of an unknown check fails with a code', async () => {
     const monitor = createMonitor();
     await expect(monitor.runOnce('nope')).rejects.toSatisfy((error: unknown) => VigilError.hasCode(error, 'VIGIL_ERR_CHECK_UNKNOWN'));
+  });
+});
+
+describe('createMonitor alerting', () => {
+  /** A check that follows `pattern` (true = up) run by run, then stays at `after`. */
+  const patterned = (pattern: readonly boolean[], after: Behaviour = up) => scriptedCheck(pattern.map((isUp) => (isUp ? up : down)), after);
+  const alertStates = (sink: ReturnType<typeof createMemorySink>): string[] => sink.records.flatMap((record) => (record.type === 'alert' ? [record.state] : []));
+
+  it('after 3 failures sends exactly one message per channel with the alert facts, and one resolved message when it comes back', async () => {
+    const clock = createFakeClock();
+    const telegram = createMemoryNotifier({ type: 'telegram' });
+    const webhook = createMemoryNotifier({ type: 'webhook' });
+    const monitor = createMonitor({
+      clock,
+      notifiers: [telegram, webhook],
+      rules: [consecutiveFailures({ link: 'https://status.example/{checkId}' })],
+      checks: [{ id: 'api', check: patterned([true, false, false, false, false, false, true, true, true]), interval: '1s', splay: false, tags: { env: 'prod' } }],
+    });
+    await monitor.start();
+    await clock.advance(4_500);
+    expect(monitor.alerts.alerts().map((alert) => `${alert.alertId}:${alert.state}`)).toEqual(['consecutive-failures-3/api:firing']);
+    await clock.advance(10_000);
+    await monitor.stop();
+    for (const notifier of [telegram, webhook]) {
+      expect(notifier.sent.map((notification) => notification.events.map((event) => event.state).join())).toEqual(['firing', 'resolved']);
+    }
+    const firing = telegram.sent[0]?.events[0];
+    expect(firing).toMatchObject({ checkId: 'api', tags: { env: 'prod' }, state: 'firing', reason: 'connection_refused', values: { failures: 3 }, link: 'https://status.example/api' });
+    // The first failure was the second run (t = 1 s): since marks the start of the outage.
+    expect(firing?.since).toBe(Date.UTC(2026, 0, 1) + 1_000);
+    expect(monitor.alerts.alerts()).toEqual([]);
+  });
+
+  it('a flapping service sends one flapping notice and then stays quiet, while history records it', async () => {
+    const clock = createFakeClock();
+    const notifier = createMemoryNotifier();
+    const sink = createMemorySink();
+    const alternating = Array.from({ length: 200 }, (_, index) => index % 2 === 0);
+    const monitor = createMonitor({ clock, sinks: [sink], notifiers: [notifier], rules: [consecutiveFailures()], checks: [{ id: 'flappy', check: patterned(alternating), interval: '1s', splay: false }] });
+    await monitor.start();
+    await clock.advance(200_500);
+    await monitor.stop();
+    expect(notifier.sent.map((notification) => notification.events[0]?.state)).toEqual(['flapping']);
+    expect(alertStates(sink).at(-1)).toBe('flapping');
+    expect(alertStates(sink).filter((state) => state === 'flapping')).toHaveLength(1);
+  });
+
+  it('a silence from the API mutes the alert; history is still written and the alert is listed as silenced', async () => {
+    const clock = createFakeClock();
+    const notifier = createMemoryNotifier();
+    const sink = createMemorySink();
+    const monitor = createMonitor({ clock, sinks: [sink], notifiers: [notifier], rules: [consecutiveFailures()], checks: [{ id: 'db', check: scriptedCheck([], down), interval: '1s', splay: false }] });
+    const silence = monitor.alerts.silence({ matchers: 'checkId=db', duration: '1h', createdBy: 'telegram:alice' });
+    await monitor.start();
+    await clock.advance(10_000);
+    expect(notifier.sent).toEqual([]);
+    expect(monitor.alerts.alert('consecutive-failures-3/db')).toMatchObject({ state: 'firing', silencedBy: [silence.id] });
+    await monitor.stop();
+    expect(alertStates(sink)).toEqual(['pending', 'firing']);
+  });
+
+  it('50 services failing at once with grouping send one grouped message per channel', async () => {
+    const clock = createFakeClock();
+    const telegram = createMemoryNotifier({ type: 'telegram' });
+    const email = createMemoryNotifier({ type: 'email' });
+    const monitor = createMonitor({
+      clock,
+      notifiers: [telegram, email],
+      rules: [consecutiveFailures()],
+      alerting: { groupBy: ['ruleId'], groupWindow: '30s' },
+      // Spread over the interval by the deterministic splay, as in production.
+      checks: Array.from({ length: 50 }, (_, index) => ({ id: `service-${index}`, check: scriptedCheck([], down), interval: '10s' })),
+    });
+    await monitor.start();
+    // The third failures land between 20 s and 30 s; the group closes 30 s after the first.
+    await clock.advance(70_000);
+    await monitor.stop();
+    for (const notifier of [telegram, email]) {
+      expect(notifier.sent).toHaveLength(1);
+      const events = notifier.sent[0]?.events ?? [];
+      expect(events).toHaveLength(50);
+      expect(new Set(events.map((event) => event.checkId)).size).toBe(50);
+      expect(notifier.sent[0]?.groupKey).toBe('default:{ruleId=consecutive-failures-3}');
+    }
+  });
+
+  it('routes by matchers, escalates after the alert stays unacknowledged, and an acknowledgement stops repeats', async () => {
+    const clock = createFakeClock();
+    const telegram = createMemoryNotifier({ type: 'telegram' });
+    const pager = createMemoryNotifier({ type: 'pager' });
+    const monitor = createMonitor({
+      clock,
+      notifiers: [telegram, pager],
+      rules: [consecutiveFailures({ failures: 1 })],
+      alerting: {
+        routes: [
+          { matchers: ['env=prod'], notifiers: ['telegram'] },
+          { matchers: ['env=lab'], notifiers: ['pager'] },
+        ],
+        repeatInterval: '1m',
+        escalations: [{ after: '2m', notifiers: ['pager'] }],
+      },
+      alertTickInterval: '1s',
+      checks: [
+        { id: 'api', check: scriptedCheck([], down), interval: '10s', splay: false, tags: { env: 'prod' } },
+        { id: 'lab', check: scriptedCheck([], down), interval: '10s', splay: false, tags: { env: 'lab' } },
+      ],
+    });
+    await monitor.start();
+    await clock.advance(150_000);
+    expect(telegram.sent.map((notification) => `${notification.events[0]?.checkId}:${notification.events[0]?.cause}`)).toEqual(['api:transition', 'api:repeat', 'api:repeat']);
+    // The pager hears of lab by its route, and of both alerts once they fired unacknowledged for 2 minutes.
+    expect(pager.sent.map((notification) => `${notification.events[0]?.checkId}:${notification.events[0]?.cause}`).sort()).toEqual([
+      'api:escalation',
+      'lab:escalation',
+      'lab:repeat',
+      'lab:repeat',
+      'lab:transition',
+    ]);
+    monitor.alerts.acknowledge('consecutive-failures-1/api', { by: 'alice' });
+    const before = telegram.sent.length;
+    await clock.advance(300_000);
+    expect(telegram.sent.length).toBe(before);
+    await monitor.stop();
+  });
+
+  it('sends groups still waiting for their window when it stops', async () => {
+    const clock = createFakeClock();
+    const notifier = createMemoryNotifier();
+    const monitor = createMonitor({ clock, notifiers: [notifier], rules: [consecutiveFailures({ failures: 1 })], alerting: { groupWindow: '10m' }, checks: [{ id: 'api', check: scriptedCheck([], down), interval: '1s', splay: false }] });
+    await monitor.start();
+    await clock.advance(1_500);
+    expect(notifier.sent).toEqual([]);
+    await monitor.stop();
+    expect(notifier.sent.map((notification) => notification.events[0]?.state)).toEqual(['firing']);
+  });
+
+  it('reports a rule that throws and keeps evaluating the others', async () => {
+    const clock = createFakeClock();
+    const notifier = createMemoryNotifier();
+    const broken = predicate({
+      id: 'broken',
+      when: () => {
+        throw new Error('rule bug');
+      },
+    });
+    const monitor = createMonitor({ clock, notifiers: [notifier], rules: [broken, consecutiveFailures({ failures: 1 })], checks: [{ id: 'api', check: scriptedCheck([], down), interval: '1s', splay: false }] });
+    const errors: string[] = [];
+    monitor.on('monitor:error', (event) => errors.push(`${event.where}: ${event.error}`));
+    await monitor.start();
+    await clock.advance(3_500);
+    await monitor.stop();
+    expect(errors[0]).toBe('alert rule broken: rule bug');
+    expect(errors.length).toBeGreaterThanOrEqual(3);
+    expect(notifier.sent.map((notification) => notification.events[0]?.ruleId)).toEqual(['consecutive-failures-1']);
+  });
+
+  it('rejects duplicate rule ids and routes to notifiers that do not exist, naming the field', () => {
+    expect(() => createMonitor({ rules: [consecutiveFailures(), consecutiveFailures()] })).toThrow(/rules\[1\]\.id: duplicate rule id "consecutive-failures-3"/);
+    expect(() => createMonitor({ notifiers: [createMemoryNotifier({ type: 'telegram' })], alerting: { routes: [{ notifiers: ['telegram', 'slack'] }] } })).toThrow(
+      /alerting\.routes\[0\]\.notifiers\[1\]: unknown notifier "slack" \(known: telegram\)/,
+    );
   });
 });

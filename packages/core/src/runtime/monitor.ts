@@ -1,13 +1,13 @@
 import { setMaxListeners } from 'node:events';
 import { EventEmitter } from 'eventemitter3';
-import type { AlertEvent, AlertRule, AlertRuleContext, AlertSeriesStats, NotificationPolicy } from '../contracts/alert.js';
+import type { AlertEvent, AlertRule, AlertRuleContext, AlertSeriesStats, RoutedNotification } from '../contracts/alert.js';
 import type { Check } from '../contracts/check.js';
 import type { Dialer } from '../contracts/dialer.js';
 import type { Notifier } from '../contracts/notifier.js';
 import type { ResultRecord, Tags } from '../contracts/result.js';
 import type { JobRun, Scheduler, Trigger } from '../contracts/scheduler.js';
 import type { Sink } from '../contracts/sink.js';
-import { createDefaultNotificationPolicy } from '../alerts/default-policy.js';
+import { type AlertManager, type AlertManagerOptions, createAlertManager, isAlertManager } from '../alerts/alert-manager.js';
 import { VigilError, describeError } from '../errors/vigil-error.js';
 import { createMetricsEngine, createRunHistogram } from '../metrics/index.js';
 import type { MetricsEngine, SeriesRecorder } from '../metrics/index.js';
@@ -62,8 +62,12 @@ export interface MonitorOptions {
   readonly notifiers?: readonly (Notifier | Named<Notifier>)[];
   /** Alert rules: each sees every result (see `consecutiveFailures`). */
   readonly rules?: readonly AlertRule[];
-  /** Who hears about which alert events; default: every firing/resolved/flapping event to all. */
-  readonly notificationPolicy?: NotificationPolicy;
+  /**
+   * Routing, grouping, repeats, escalations, silences and maintenance windows of alert
+   * notifications (options, or a ready `createAlertManager()`); default: every firing,
+   * resolved and flapping event to every notifier at once. See docs/alerting.md.
+   */
+  readonly alerting?: AlertManagerOptions | AlertManager;
   readonly scheduler?: Scheduler;
   readonly metrics?: MetricsEngine;
   readonly dialer?: Dialer;
@@ -147,6 +151,8 @@ export interface Monitor extends EventEmitter<MonitorEvents> {
   removeCheck(checkId: string): Promise<boolean>;
   checks(): CheckState[];
   readonly metrics: MetricsEngine;
+  /** The alert manager: active alerts, silences, acknowledgements, maintenance windows. */
+  readonly alerts: AlertManager;
   stats(): MonitorStats;
 }
 
@@ -202,7 +208,7 @@ export function createMonitor(options: MonitorOptions = {}): Monitor {
   const alertTickMs = parseDuration(options.alertTickInterval ?? 5_000, 'alertTickInterval');
   const stopTimeoutMs = parseDuration(options.stopTimeout ?? 30_000, 'stopTimeout');
   const rules = [...(options.rules ?? [])];
-  const policy = options.notificationPolicy ?? createDefaultNotificationPolicy();
+  const policy = isAlertManager(options.alerting) ? options.alerting : createAlertManager({ ...options.alerting, clock });
   const stopController = new AbortController();
   // Every running check listens to the stop signal; thousands at once are expected.
   setMaxListeners(0, stopController.signal);
@@ -260,6 +266,23 @@ export function createMonitor(options: MonitorOptions = {}): Monitor {
     ),
   );
 
+  // Alert ids are `ruleId/series`: two rules with one id would share (and corrupt) their alerts.
+  const ruleIndexById = new Map<string, number>();
+  rules.forEach((rule, index) => {
+    const first = ruleIndexById.get(rule.id);
+    if (first !== undefined) {
+      throw new VigilError('VIGIL_ERR_CONFIG', `[core] config: rules[${index}].id: duplicate rule id "${rule.id}" (also rules[${first}]); give each rule its own id`, { path: `rules[${index}].id` });
+    }
+    ruleIndexById.set(rule.id, index);
+  });
+  const notifierIds = new Set(notifiers.map((notifier) => notifier.id));
+  for (const { path, id } of policy.referencedNotifiers()) {
+    if (!notifierIds.has(id)) {
+      const known = notifierIds.size === 0 ? 'none are configured' : `known: ${[...notifierIds].join(', ')}`;
+      throw new VigilError('VIGIL_ERR_CONFIG', `[core] config: ${path}: unknown notifier "${id}" (${known})`, { path });
+    }
+  }
+
   const entries = new Map<string, CheckEntry>();
   let resultCount = 0;
   let state: 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' = 'idle';
@@ -288,7 +311,7 @@ export function createMonitor(options: MonitorOptions = {}): Monitor {
     }
   };
 
-  const dispatchRouted = (routed: ReturnType<NotificationPolicy['route']>): void => {
+  const dispatchRouted = (routed: readonly RoutedNotification[]): void => {
     for (const { notification, notifiers: targets } of routed) {
       for (const dispatcher of notifiers) {
         if (targets === undefined || targets.includes(dispatcher.id)) dispatcher.dispatch(notification);
@@ -482,7 +505,7 @@ export function createMonitor(options: MonitorOptions = {}): Monitor {
         }
       }
       try {
-        if (policy.tick) dispatchRouted(policy.tick(clock.now()));
+        dispatchRouted(policy.tick(clock.now()));
       } catch (error) {
         reportError('notification policy', error);
       }
@@ -503,6 +526,7 @@ export function createMonitor(options: MonitorOptions = {}): Monitor {
   const monitor = emitter as Monitor;
   Object.assign(monitor, {
     metrics,
+    alerts: policy,
     start() {
       if (state === 'stopping' || state === 'stopped') return Promise.reject(new VigilError('VIGIL_ERR_STATE', '[core] a stopped monitor cannot be started again'));
       startPromise ??= (async () => {
@@ -512,7 +536,8 @@ export function createMonitor(options: MonitorOptions = {}): Monitor {
         state = 'running';
         scheduler.start();
         armSnapshotTimer();
-        if (rules.some((rule) => rule.tick) || policy.tick) armAlertTimer();
+        // The alert manager's tick sends closed groups, repeats and escalations; rules' ticks run `for` durations.
+        if (rules.length > 0) armAlertTimer();
         logger.info('monitor started', { checks: entries.size, sinks: sinks.length, notifiers: notifiers.length });
       })();
       return startPromise;
@@ -535,6 +560,12 @@ export function createMonitor(options: MonitorOptions = {}): Monitor {
         stopController.abort();
         // 2. Close the open HDR interval so no samples are lost.
         collectSnapshots(true);
+        // Alert groups still waiting for their window go out now, before notifiers drain.
+        try {
+          dispatchRouted(policy.flush(clock.now()));
+        } catch (error) {
+          reportError('notification policy', error);
+        }
         // 3. Flush and shut down sinks, then notifiers (alerts raised above still go out).
         await Promise.all(sinks.map((sink) => sink.shutdown({ timeoutMs: Math.max(1_000, remaining()) })));
         await Promise.all(notifiers.map((notifier) => notifier.shutdown({ timeoutMs: Math.max(1_000, remaining()) })));
