@@ -72,6 +72,10 @@ export interface SmpTestServerOptions {
   /** What IDS says about who secures the queue (doc §5.1 step 3); default `messaging` (the sender, SKEY). */
   readonly queueMode?: 'messaging' | 'contact';
   readonly misbehaviour?: SmpMisbehaviour;
+  /** Rewrites the hello block before it is sent (fuzzing clients with mutated hellos). */
+  readonly mutateHello?: (block: Buffer) => Buffer;
+  /** Rewrites every block sent after the handshake (fuzzing clients with mutated replies). */
+  readonly mutateBlock?: (block: Buffer) => Buffer;
 }
 
 /** What a client said in its hello. */
@@ -197,7 +201,7 @@ class SmpServerConnection {
       this.socket.end(hello.subarray(0, BLOCK_SIZE / 2));
       return;
     }
-    this.socket.write(hello);
+    this.socket.write(this.state.options.mutateHello ? this.state.options.mutateHello(hello) : hello);
   }
 
   private onData(chunk: Buffer): void {
@@ -275,7 +279,8 @@ class SmpServerConnection {
     if (this.stage === 'closed' || this.socket.destroyed) return;
     const transmissions = replies.map((reply) => encodeSmpTransmission(this.version, { sessionId: this.sessionId, ...reply }));
     const content = encodeBatch(transmissions);
-    this.socket.write(this.chains ? this.chains.send.seal(content) : pad(content, BLOCK_SIZE));
+    const block = this.chains ? this.chains.send.seal(content) : pad(content, BLOCK_SIZE);
+    this.socket.write(this.state.options.mutateBlock ? this.state.options.mutateBlock(block) : block);
   }
 
   private handleCommand(authorization: Buffer, signedBytes: Buffer, corrId: Buffer, entityId: Buffer, command: Buffer): Reply | undefined {
