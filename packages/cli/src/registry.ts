@@ -1,9 +1,18 @@
 import { createPluginRegistry, jsonlFileSinkPlugin } from '@vigil/core';
 import type { PluginDefinition, PluginRegistry } from '@vigil/core';
+import { dnsCheckPlugin } from '@vigil/checks-dns';
+import { icmpCheckPlugin } from '@vigil/checks-icmp';
 import { tcpCheckPlugin } from '@vigil/checks-tcp';
+import { udpCheckPlugin } from '@vigil/checks-udp';
 
 /** Every plugin the CLI knows by type; add new packages' plugin definitions here. */
-export const builtinPlugins: readonly PluginDefinition[] = [tcpCheckPlugin as PluginDefinition, jsonlFileSinkPlugin as PluginDefinition];
+export const builtinPlugins: readonly PluginDefinition[] = [
+  tcpCheckPlugin as PluginDefinition,
+  icmpCheckPlugin as PluginDefinition,
+  udpCheckPlugin as PluginDefinition,
+  dnsCheckPlugin as PluginDefinition,
+  jsonlFileSinkPlugin as PluginDefinition,
+];
 
 /** A registry holding the built-in plugins. */
 export function createBuiltinRegistry(): PluginRegistry {

@@ -1,5 +1,8 @@
+import { dnsCheckCommand } from './dns.js';
+import { icmpCheckCommand } from './icmp.js';
 import { tcpCheckCommand } from './tcp.js';
 import type { CheckKindCommand } from './types.js';
+import { udpCheckCommand } from './udp.js';
 
 /** Every `vigil check <kind>`; add a kind's command here when its check package lands. */
-export const checkKindCommands: readonly CheckKindCommand[] = [tcpCheckCommand];
+export const checkKindCommands: readonly CheckKindCommand[] = [tcpCheckCommand, icmpCheckCommand, udpCheckCommand, dnsCheckCommand];
