@@ -1,0 +1,162 @@
+import { snapshotValueScale, statsFromSnapshot } from '@vigil/core';
+import type { AlertRecord, MetricEntry, ResultRecord, SinkRecord, SnapshotRecord, Tags } from '@vigil/core';
+import { type LineFieldValue, type LineProtocolPrecision, encodePoint, integerField } from './line-protocol.js';
+
+/** What the record-to-point mapping needs from the sink's settings. */
+export interface PointSettings {
+  readonly precision: LineProtocolPrecision;
+  readonly measurements: { readonly result: string; readonly metric: string; readonly snapshot: string; readonly alert: string };
+  /** Added to every point, below the record's own tags. */
+  readonly tags: Tags;
+  readonly maxStringLength: number;
+}
+
+/** The lines of a batch, and which lines belong to which record (for partial writes). */
+export interface EncodedBatch {
+  readonly lines: string[];
+  /** `lines[starts[i] .. starts[i + 1])` are record i's; `starts` has one entry more than the batch. */
+  readonly starts: Int32Array;
+}
+
+// Tag keys InfluxDB rejects (`time`) or reserves (2.x's `_field`, `_measurement`): renamed, not lost.
+const reservedTagKeys: ReadonlySet<string> = new Set(['time', '_field', '_measurement', '_time', '_value', '_start', '_stop']);
+
+/** Static tags, then the record's tags (renamed where InfluxDB reserves the key), then Vigil's own. */
+function mergeTags(settings: PointSettings, recordTags: Tags, extraTags: Tags | undefined, ownTags: Record<string, string | undefined>): Record<string, string> {
+  const merged: Record<string, string> = { ...settings.tags };
+  for (const source of extraTags === undefined ? [recordTags] : [recordTags, extraTags]) {
+    for (const key of Object.keys(source)) merged[reservedTagKeys.has(key) ? `tag_${key}` : key] = source[key] as string;
+  }
+  for (const key of Object.keys(ownTags)) {
+    const value = ownTags[key];
+    if (value !== undefined) merged[key] = value;
+  }
+  return merged;
+}
+
+function cut(text: string, settings: PointSettings): string {
+  return text.length > settings.maxStringLength ? `${text.slice(0, settings.maxStringLength - 1)}…` : text;
+}
+
+function resultLines(record: ResultRecord, settings: PointSettings, lines: string[]): void {
+  const up = record.status === 'up' || record.status === 'degraded';
+  const fields: Record<string, LineFieldValue | undefined> = {
+    duration_ms: record.durationMs,
+    up: integerField(up ? 1 : 0),
+    lag_ms: record.lagMs,
+    attempts: integerField(record.attempts),
+    message: record.message === undefined ? undefined : cut(record.message, settings),
+  };
+  for (const [name, value] of Object.entries(record.phases)) fields[`phase_${name}_ms`] = value;
+  const tags = mergeTags(settings, record.tags, undefined, {
+    check: record.checkId,
+    check_type: record.checkType,
+    target: record.target,
+    status: record.status,
+    reason: record.reason,
+  });
+  const line = encodePoint({ measurement: settings.measurements.result, tags, fields, timestamp: record.timestamp }, settings.precision);
+  if (line !== undefined) lines.push(line);
+  for (const metric of record.metrics) metricLine(record, metric, settings, lines);
+}
+
+function metricLine(record: ResultRecord, metric: MetricEntry, settings: PointSettings, lines: string[]): void {
+  const tags = mergeTags(settings, record.tags, metric.tags, { check: record.checkId, name: metric.name, type: metric.type, unit: metric.unit });
+  const fields: Record<string, LineFieldValue> =
+    metric.type === 'histogram'
+      ? {
+          count: integerField(metric.count),
+          min: metric.min,
+          max: metric.max,
+          mean: metric.mean,
+          stddev: metric.stddev,
+          p50: metric.p50,
+          p90: metric.p90,
+          p95: metric.p95,
+          p99: metric.p99,
+          p99_9: metric.p999,
+          jitter: metric.jitter,
+        }
+      : { value: metric.value };
+  const line = encodePoint({ measurement: settings.measurements.metric, tags, fields, timestamp: record.timestamp }, settings.precision);
+  if (line !== undefined) lines.push(line);
+}
+
+function snapshotLine(record: SnapshotRecord, settings: PointSettings, lines: string[]): void {
+  const fields: Record<string, LineFieldValue | undefined> = {
+    count: integerField(record.count),
+    ok_count: integerField(record.okCount),
+    success_ratio: record.count > 0 ? record.okCount / record.count : undefined,
+    interval_ms: integerField(record.end - record.start),
+  };
+  try {
+    const stats = statsFromSnapshot(record.histogram, { scale: snapshotValueScale(record.unit) });
+    Object.assign(fields, {
+      samples: integerField(stats.count),
+      min: stats.min,
+      max: stats.max,
+      mean: stats.mean,
+      stddev: stats.stddev,
+      p50: stats.p50,
+      p90: stats.p90,
+      p95: stats.p95,
+      p99: stats.p99,
+      p99_9: stats.p999,
+    });
+  } catch {
+    // An undecodable histogram still leaves the counts worth storing.
+  }
+  const tags = mergeTags(settings, record.tags, undefined, { check: record.checkId, metric: record.metric, unit: record.unit });
+  const line = encodePoint({ measurement: settings.measurements.snapshot, tags, fields, timestamp: record.start }, settings.precision);
+  if (line !== undefined) lines.push(line);
+}
+
+function alertLine(record: AlertRecord, settings: PointSettings, lines: string[]): void {
+  const fields: Record<string, LineFieldValue | undefined> = {
+    message: cut(record.message, settings),
+    alert_id: record.alertId,
+    event_id: record.id,
+    since: integerField(record.since),
+    link: record.link,
+  };
+  for (const [name, value] of Object.entries(record.values)) fields[`value_${name}`] = value;
+  const tags = mergeTags(settings, record.tags, undefined, {
+    check: record.checkId,
+    rule: record.ruleId,
+    severity: record.severity,
+    state: record.state,
+    previous_state: record.previousState,
+    reason: record.reason,
+    cause: record.cause,
+  });
+  const line = encodePoint({ measurement: settings.measurements.alert, tags, fields, timestamp: record.at }, settings.precision);
+  if (line !== undefined) lines.push(line);
+}
+
+/** Appends the points of one record as lines: a result is one point plus one per check metric. */
+export function recordLines(record: SinkRecord, settings: PointSettings, lines: string[] = []): string[] {
+  switch (record.type) {
+    case 'result':
+      resultLines(record, settings, lines);
+      break;
+    case 'snapshot':
+      snapshotLine(record, settings, lines);
+      break;
+    case 'alert':
+      alertLine(record, settings, lines);
+      break;
+  }
+  return lines;
+}
+
+/** Encodes a batch, remembering each record's lines. */
+export function encodeBatch(batch: readonly SinkRecord[], settings: PointSettings): EncodedBatch {
+  const lines: string[] = [];
+  const starts = new Int32Array(batch.length + 1);
+  for (let index = 0; index < batch.length; index += 1) {
+    starts[index] = lines.length;
+    recordLines(batch[index] as SinkRecord, settings, lines);
+  }
+  starts[batch.length] = lines.length;
+  return { lines, starts };
+}
