@@ -50,7 +50,9 @@ const maintenanceSchema = z
       cron(window.cron, { timezone: window.timezone, path: 'window' });
     } catch (error) {
       const field = VigilError.isInstance(error) && error.path === 'window.timezone' ? 'timezone' : 'cron';
-      context.addIssue({ code: 'custom', path: [field], message: describeError(error).replace(/^\[core\] config: window\.\w+: /, '') });
+      // The scheduler's message names its own path and echoes the value; the config error adds both.
+      const message = describeError(error).replace(/^\[core\] config: window\.\w+: /, '').replace(/, got .*$/, '');
+      context.addIssue({ code: 'custom', path: [field], message });
     }
   });
 

@@ -24,6 +24,8 @@ export type { AlertLabels, AlertMatchOperator, AlertMatcher, AlertMatcherInput }
 export { metricThreshold, metricThresholdOptionsSchema } from './metric-threshold.js';
 export type { MetricComparison, MetricThresholdOptions } from './metric-threshold.js';
 export { predicate, predicateOptionsSchema } from './predicate.js';
+export { alertRuleConfigSchema, alertRuleTypes, createAlertRule } from './rule-config.js';
+export type { AlertRuleConfig, AlertRuleType } from './rule-config.js';
 export type { PredicateFunction, PredicateOptions, PredicateOutcome } from './predicate.js';
 export { successRateBelow, successRateBelowOptionsSchema } from './success-rate-below.js';
 export type { SuccessRateBelowOptions } from './success-rate-below.js';

@@ -33,7 +33,9 @@ export const alertMatcherListSchema = z
       try {
         toMatcher(matcher);
       } catch (error) {
-        context.addIssue({ code: 'custom', path: [index], message: error instanceof Error ? error.message.replace(/^\[core\] alerts: /, '') : 'invalid matcher' });
+        // The config error appends the value itself; keep only the explanation.
+        const message = error instanceof Error ? error.message.replace(/^\[core\] alerts: invalid matcher (?:"(?:[^"\\]|\\.)*"|\S+): /, '').replace(/^\[core\] alerts: /, '') : 'invalid matcher';
+        context.addIssue({ code: 'custom', path: [index], message });
       }
     });
   });

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { AlertRule } from '../contracts/alert.js';
-import { consecutiveFailures } from '../alerts/consecutive-failures.js';
+import { alertManagerOptionsSchema } from '../alerts/alert-manager.js';
+import { type AlertRuleConfig, alertRuleConfigSchema, createAlertRule } from '../alerts/rule-config.js';
 import { VigilError, describeError } from '../errors/vigil-error.js';
 import type { PluginRegistry } from '../plugins/registry.js';
 import { type FileSpoolOptions, createFileSpool, parseByteSize } from '../runtime/file-spool.js';
@@ -86,17 +87,8 @@ const sinkSpoolSchema = z.union([
 /** A sink entry: the plugin's own options plus the core-owned `spool`. */
 const sinkEntrySchema = pluginEntrySchema.extend({ spool: sinkSpoolSchema.optional() });
 
-const ruleSchema = z.discriminatedUnion('type', [
-  z.strictObject({
-    type: z.literal('consecutiveFailures'),
-    id: identifierSchema.optional(),
-    failures: z.number().int().min(1).default(3),
-    successes: z.number().int().min(1).default(2),
-    severity: z.enum(['info', 'warning', 'critical']).default('critical'),
-    checks: z.array(z.string()).optional(),
-    degradedIsFailure: z.boolean().optional(),
-  }),
-]);
+/** A `rules:` entry: `type` (consecutiveFailures, failureRatio, latencyAbove, ...) plus that rule's options. */
+const ruleSchema = alertRuleConfigSchema;
 
 /** The schema of a monitor config file (YAML or JSON). */
 export const monitorConfigSchema = z.strictObject({
@@ -115,12 +107,15 @@ export const monitorConfigSchema = z.strictObject({
   sinks: z.array(sinkEntrySchema).default([]),
   notifiers: z.array(pluginEntrySchema).default([]),
   rules: z.array(ruleSchema).default([]),
+  /** Routing, grouping, repeats, escalations and maintenance windows (see docs/alerting.md). */
+  alerting: alertManagerOptionsSchema.optional(),
   monitor: z
     .strictObject({
       concurrency: z.number().int().positive().optional(),
       perTargetConcurrency: z.number().int().positive().optional(),
       snapshotInterval: positiveDurationSchema.optional(),
       stopTimeout: positiveDurationSchema.optional(),
+      alertTickInterval: positiveDurationSchema.optional(),
       sinkQueue: z
         .strictObject({
           maxQueueSize: z.number().int().positive().optional(),
@@ -167,6 +162,18 @@ export function parseMonitorConfig(input: unknown, options: ParseConfigOptions =
       });
     }
   });
+  // Routes and escalations name notifiers by id; a typo would silently page nobody.
+  const notifierIds = new Set(config.notifiers.map((entry, index) => notifierIdOf(entry, index, config.notifiers.length)));
+  const references = [
+    ...(config.alerting?.routes ?? []).flatMap((route, index) => (route.notifiers ?? []).map((id, position) => ({ id, path: `alerting.routes[${index}].notifiers[${position}]` }))),
+    ...(config.alerting?.escalations ?? []).flatMap((escalation, index) => escalation.notifiers.map((id, position) => ({ id, path: `alerting.escalations[${index}].notifiers[${position}]` }))),
+  ];
+  for (const { id, path: field } of references) {
+    if (!notifierIds.has(id)) {
+      const known = notifierIds.size === 0 ? 'no notifiers are configured' : `known: ${[...notifierIds].join(', ')}`;
+      throw new VigilError('VIGIL_ERR_CONFIG', `[config] invalid options: ${field}: unknown notifier "${id}" (${known})`, { path: field });
+    }
+  }
   return { config, secrets };
 }
 
@@ -196,11 +203,13 @@ function pluginOptions(entry: Record<string, unknown>, coreKeys: ReadonlySet<str
 }
 
 /** Builds a rule from its config entry. */
-export function createRuleFromConfig(rule: MonitorConfig['rules'][number]): AlertRule {
-  switch (rule.type) {
-    case 'consecutiveFailures':
-      return consecutiveFailures(rule);
-  }
+export function createRuleFromConfig(rule: AlertRuleConfig): AlertRule {
+  return createAlertRule(rule);
+}
+
+/** The id a notifier entry gets: its own, else its type (numbered when there are several). */
+function notifierIdOf(entry: { readonly id?: string | undefined; readonly type: string }, index: number, count: number): string {
+  return entry.id ?? (count === 1 ? entry.type : `${entry.type}-${index + 1}`);
 }
 
 export interface MonitorOptionsFromConfigOptions {
@@ -258,7 +267,7 @@ export function monitorOptionsFromConfig(config: MonitorConfig, registry: Plugin
     return { id, plugin: registry.create('sink', entry.type, pluginOptions(entry, sinkKeys), `sinks[${index}]`) };
   });
   const notifiers: Named<Notifier>[] = config.notifiers.map((entry, index) => ({
-    id: entry.id ?? (config.notifiers.length === 1 ? entry.type : `${entry.type}-${index + 1}`),
+    id: notifierIdOf(entry, index, config.notifiers.length),
     plugin: registry.create('notifier', entry.type, pluginOptions(entry, pluginKeys), `notifiers[${index}]`),
   }));
   return {
@@ -266,6 +275,8 @@ export function monitorOptionsFromConfig(config: MonitorConfig, registry: Plugin
     sinks,
     notifiers,
     rules: config.rules.map(createRuleFromConfig),
+    alerting: config.alerting,
+    alertTickInterval: config.monitor.alertTickInterval,
     concurrency: config.monitor.concurrency,
     perTargetConcurrency: config.monitor.perTargetConcurrency,
     snapshotInterval: config.monitor.snapshotInterval,
