@@ -46,3 +46,5 @@ export { encodeServerHello, encodeSignedServerKey, generateSimplexIdentity } fro
 export type { ServerHelloFields, SimplexKeyType, SimplexTestIdentity } from './simplex/identity.js';
 export { startSmpTestServer } from './simplex/smp-server.js';
 export type { SmpClientHelloRecord, SmpMisbehaviour, SmpTestServer, SmpTestServerOptions } from './simplex/smp-server.js';
+export { startXftpTestServer } from './simplex/xftp-server.js';
+export type { XftpMisbehaviour, XftpTestServer, XftpTestServerOptions } from './simplex/xftp-server.js';
