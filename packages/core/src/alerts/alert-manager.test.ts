@@ -161,6 +161,20 @@ describe('grouping', () => {
     expect(tick()).toEqual([]);
   });
 
+  it('withdraws it even when the group key changes with the state', async () => {
+    const { route, tick } = managerWith({ groupBy: ['state'], groupWindow: '1m' });
+    route(event('firing'));
+    route(event('resolved'));
+    await clock.advance(60_000);
+    expect(tick()).toEqual([]);
+  });
+
+  it('can leave resolutions out', () => {
+    const { route } = managerWith({ sendResolved: false });
+    expect(route(event('firing'))).toHaveLength(1);
+    expect(route(event('resolved'))).toEqual([]);
+  });
+
   it('groups simultaneous events even without a window, and flush sends open groups early', () => {
     const first = managerWith({ groupBy: [] });
     expect(first.route(event('firing', { checkId: 'a' }), event('firing', { checkId: 'b' }))).toEqual(['*|default:{}|down/a:firing:transition,down/b:firing:transition']);

@@ -361,10 +361,13 @@ export function createAlertManager(options: AlertManagerOptions = {}): AlertMana
     batch.events.set(event.alertId, withLink(event));
   };
 
-  /** Whether an open batch of this destination holds an event of this alert. */
-  const queuedIn = (destination: Destination, alertId: string, labels: AlertLabels): Batch | undefined => {
-    const batch = batches.get(groupKeyOf(destination, labels));
-    return batch?.events.has(alertId) ? batch : undefined;
+  /**
+   * The open batch of this destination that holds an event of this alert. Found by scanning
+   * (open groups are few) rather than by key, since a later event may carry other label values.
+   */
+  const queuedIn = (destination: Destination, alertId: string): Batch | undefined => {
+    for (const batch of batches.values()) if (batch.destination === destination && batch.events.has(alertId)) return batch;
+    return undefined;
   };
 
   const send = (batch: Batch, now: number): RoutedNotification | undefined => {
@@ -422,10 +425,10 @@ export function createAlertManager(options: AlertManagerOptions = {}): AlertMana
         tracked.delete(event.alertId);
         const suppressed = isSuppressed(labels, now);
         const targets = new Set([...entry.delivered.keys()]);
-        for (const destination of routesFor(labels)) if (queuedIn(destination, event.alertId, labels)) targets.add(destination.id);
+        for (const destination of routesFor(labels)) if (queuedIn(destination, event.alertId)) targets.add(destination.id);
         for (const id of targets) {
           const destination = destinations.get(id) as Destination;
-          const batch = queuedIn(destination, event.alertId, labels);
+          const batch = queuedIn(destination, event.alertId);
           // A firing notice that never went out is withdrawn rather than followed by a resolved one.
           if (batch && !entry.delivered.has(id)) {
             batch.events.delete(event.alertId);
@@ -461,7 +464,7 @@ export function createAlertManager(options: AlertManagerOptions = {}): AlertMana
       if (entry.latest.state !== 'firing' || entry.acknowledged !== undefined || isSuppressed(labels, now)) continue;
       for (const [id, lastAt] of entry.delivered) {
         const destination = destinations.get(id) as Destination;
-        if (destination.repeatIntervalMs > 0 && now - lastAt >= destination.repeatIntervalMs && !queuedIn(destination, entry.latest.alertId, labels)) {
+        if (destination.repeatIntervalMs > 0 && now - lastAt >= destination.repeatIntervalMs && !queuedIn(destination, entry.latest.alertId)) {
           enqueue(destination, reminder(entry, 'repeat', now), now);
         }
       }
