@@ -1,6 +1,7 @@
 import { createPluginRegistry, jsonlFileSinkPlugin } from '@vigil/core';
 import type { PluginDefinition, PluginRegistry } from '@vigil/core';
 import { dnsCheckPlugin } from '@vigil/checks-dns';
+import { httpCheckPlugin } from '@vigil/checks-http';
 import { icmpCheckPlugin } from '@vigil/checks-icmp';
 import { tcpCheckPlugin } from '@vigil/checks-tcp';
 import { udpCheckPlugin } from '@vigil/checks-udp';
@@ -8,6 +9,7 @@ import { udpCheckPlugin } from '@vigil/checks-udp';
 /** Every plugin the CLI knows by type; add new packages' plugin definitions here. */
 export const builtinPlugins: readonly PluginDefinition[] = [
   tcpCheckPlugin as PluginDefinition,
+  httpCheckPlugin as PluginDefinition,
   icmpCheckPlugin as PluginDefinition,
   udpCheckPlugin as PluginDefinition,
   dnsCheckPlugin as PluginDefinition,
