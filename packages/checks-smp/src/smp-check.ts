@@ -202,11 +202,15 @@ async function runPing(client: SmpClient, plan: SmpCheckPlan, context: CheckCont
 
 async function runQueue(client: SmpClient, plan: SmpCheckPlan, context: CheckContext, state: RunState): Promise<string> {
   state.step = 'createQueue';
+  state.sent += 1;
   const started = context.clock.monotonicNow();
   const queue = await createSecuredQueue(client, plan);
   state.step = 'deleteQueue';
   await deleteQueue(client, queue);
-  state.phases.queue = roundMs(context.clock.monotonicNow() - started);
+  const elapsed = context.clock.monotonicNow() - started;
+  state.phases.queue = roundMs(elapsed);
+  context.metrics.histogram('queue_time', elapsed, { unit: 'ms' });
+  state.received += 1;
   return 'created, secured and deleted a queue';
 }
 
@@ -323,11 +327,10 @@ export function createSmpCheck(options: SmpCheckOptions): Check {
     }
     const durationMs = roundMs(context.clock.monotonicNow() - started);
     state.phases.total = durationMs;
-    if (plan.options.mode !== 'queue') {
-      context.metrics.gauge('sent', state.sent);
-      context.metrics.gauge('received', state.received);
-      if (plan.options.mode === 'delivery' && state.sent > 0) context.metrics.gauge('delivery_success_ratio', state.received / plan.options.count);
-    }
+    // `sent` and `received` count probes: PINGs, queue tests or messages (the CLI's summary reads `sent`).
+    context.metrics.gauge('sent', state.sent);
+    context.metrics.gauge('received', state.received);
+    if (plan.options.mode === 'delivery' && state.sent > 0) context.metrics.gauge('delivery_success_ratio', state.received / plan.options.count);
     const version = state.facts ? ` (SMP v${state.facts.version}, ${state.facts.tlsVersion ?? 'TLS'})` : '';
     if (failure) {
       const details = { ...state.details, step: failure.step, ...failure.details };

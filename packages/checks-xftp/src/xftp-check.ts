@@ -142,6 +142,8 @@ async function runFile(client: XftpClient, plan: XftpCheckPlan, context: CheckCo
   const senderKey = generateEd25519KeyPair();
   const recipientKey = generateEd25519KeyPair();
   const password = plan.transport.address.password;
+  const roundTripStarted = context.clock.monotonicNow();
+  state.sent += 1;
   const timed = async <T>(phase: string, work: () => Promise<T>): Promise<T> => {
     state.step = phase;
     const started = context.clock.monotonicNow();
@@ -206,6 +208,8 @@ async function runFile(client: XftpClient, plan: XftpCheckPlan, context: CheckCo
     }
     throw error;
   }
+  context.metrics.histogram('file_time', context.clock.monotonicNow() - roundTripStarted, { unit: 'ms' });
+  state.received += 1;
   state.details.fileVerified = true;
   state.details.fileBytes = chunk.length;
   return `uploaded, downloaded, verified and deleted ${chunk.length / 1_024} KiB`;
@@ -272,10 +276,9 @@ export function createXftpCheck(options: XftpCheckOptions): Check {
     }
     const durationMs = roundMs(context.clock.monotonicNow() - started);
     state.phases.total = durationMs;
-    if (plan.options.mode === 'ping') {
-      context.metrics.gauge('sent', state.sent);
-      context.metrics.gauge('received', state.received);
-    }
+    // `sent` and `received` count probes: PINGs or file round trips (the CLI's summary reads `sent`).
+    context.metrics.gauge('sent', state.sent);
+    context.metrics.gauge('received', state.received);
     if (failure) {
       const details = { ...state.details, step: failure.step, ...failure.details };
       const message = scrubSecrets(redactServerAddresses(`${plan.displayAddress}: ${failure.message}`), secrets);

@@ -5,6 +5,8 @@ import { httpCheckPlugin } from '@vigil/checks-http';
 import { icmpCheckPlugin } from '@vigil/checks-icmp';
 import { tcpCheckPlugin } from '@vigil/checks-tcp';
 import { udpCheckPlugin } from '@vigil/checks-udp';
+import { smpCheckPlugin } from '@vigil/checks-smp';
+import { xftpCheckPlugin } from '@vigil/checks-xftp';
 
 /** Every plugin the CLI knows by type; add new packages' plugin definitions here. */
 export const builtinPlugins: readonly PluginDefinition[] = [
@@ -13,6 +15,8 @@ export const builtinPlugins: readonly PluginDefinition[] = [
   icmpCheckPlugin as PluginDefinition,
   udpCheckPlugin as PluginDefinition,
   dnsCheckPlugin as PluginDefinition,
+  smpCheckPlugin as PluginDefinition,
+  xftpCheckPlugin as PluginDefinition,
   jsonlFileSinkPlugin as PluginDefinition,
 ];
 
