@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { consecutiveFailures, createConsoleLogger, createMonitor, formatDuration } from '@vigil/core';
 import type { Monitor, Sink } from '@vigil/core';
+import { createHttpCheck } from '@vigil/checks-http';
 import { createTcpCheck } from '@vigil/checks-tcp';
 import { createDefaultStore } from './store.js';
 import { type DemoService, startApiService, startBannerService, startFlakyService } from './services.js';
@@ -43,7 +44,12 @@ export async function runDemo(options: DemoOptions): Promise<{ results: number; 
     sinks: [store.sink],
     rules: [consecutiveFailures({ failures: 3, successes: 2 })],
     checks: [
-      { id: 'api', check: createTcpCheck({ host: '127.0.0.1', port: api.port }), interval, tags: { service: 'api' } },
+      {
+        id: 'api',
+        check: createHttpCheck({ url: `http://127.0.0.1:${api.port}/health`, expect: { status: 200, body: { jsonPath: ['$.status == ok'] } } }),
+        interval,
+        tags: { service: 'api' },
+      },
       { id: 'mail', check: createTcpCheck({ host: '127.0.0.1', port: mail.port, expect: '^220 ' }), interval, tags: { service: 'mail' } },
       { id: 'flaky', check: createTcpCheck({ host: '127.0.0.1', port: flaky.port }), interval, timeout: '1s', tags: { service: 'flaky' } },
     ],
@@ -63,5 +69,6 @@ export async function runDemo(options: DemoOptions): Promise<{ results: number; 
   await monitor.stop();
   for (const service of services) await service.close();
   write(`\nStopped. ${monitor.stats().results} results stored in ${store.location}\n${formatSummary(monitor)}`);
+  write(store.summary('1h'));
   return { results: monitor.stats().results, sink: store.sink };
 }
