@@ -401,6 +401,16 @@ describe('body assertions', () => {
     expect(result).toMatchObject({ status: 'down', reason: 'assertion_failed', details: { bodyBytes: 2 ** 30 } });
   });
 
+  it('does not hold a HEAD response to the length it declares for GET', async () => {
+    const server = later(
+      await startHttpServer((_request, response) => {
+        response.writeHead(200, { 'content-length': String(2 ** 30) });
+        response.end();
+      }),
+    );
+    expect(await run({ url: server.url, method: 'HEAD', maxBodyBytes: 1_024 })).toMatchObject({ status: 'up', details: { bodyBytes: 0 } });
+  });
+
   it('limits what a compressed body may expand to', async () => {
     const bomb = gzipSync(Buffer.alloc(10_000_000));
     const server = later(await startHttpServer(reply(200, '', {})));

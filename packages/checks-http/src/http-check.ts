@@ -285,6 +285,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   private body: BodyCollector | undefined;
   private tooLarge = false;
   private settled = false;
+  private method = 'GET';
 
   constructor(
     private readonly plan: HttpCheckPlan,
@@ -316,6 +317,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   start(dispatcher: Dispatcher, hop: Hop, reset: boolean): void {
+    this.method = hop.method;
     const { signal } = this.context;
     signal.addEventListener('abort', this);
     try {
@@ -351,7 +353,8 @@ class Exchange implements Dispatcher.DispatchHandler {
     const { plan } = this;
     // A redirect's body is only counted: the response that matters comes after it.
     this.body = new BodyCollector(isRedirect(plan, statusCode, headers) ? 'count' : bodyModeFor(plan, headers), plan.needles, plan.maxBodyBytes);
-    const declared = Number(headerValue(headers, 'content-length'));
+    // A HEAD, 204 or 304 response declares a length it does not send.
+    const declared = this.method === 'HEAD' || statusCode === 204 || statusCode === 304 ? 0 : Number(headerValue(headers, 'content-length'));
     if (Number.isFinite(declared) && declared > plan.maxBodyBytes) {
       // No need to read what is already known to be too much.
       this.body.bytes = declared;
