@@ -7,6 +7,7 @@ import { tcpCheckPlugin } from '@vigil/checks-tcp';
 import { udpCheckPlugin } from '@vigil/checks-udp';
 import { smpCheckPlugin } from '@vigil/checks-smp';
 import { xftpCheckPlugin } from '@vigil/checks-xftp';
+import { sqliteSinkPlugin } from '@vigil/sinks-sqlite';
 
 /** Every plugin the CLI knows by type; add new packages' plugin definitions here. */
 export const builtinPlugins: readonly PluginDefinition[] = [
@@ -18,6 +19,7 @@ export const builtinPlugins: readonly PluginDefinition[] = [
   smpCheckPlugin as PluginDefinition,
   xftpCheckPlugin as PluginDefinition,
   jsonlFileSinkPlugin as PluginDefinition,
+  sqliteSinkPlugin as PluginDefinition,
 ];
 
 /** A registry holding the built-in plugins. */
