@@ -18,5 +18,5 @@ export {
   quoteString,
 } from './line-protocol.js';
 export type { IntegerField, LineFieldValue, LinePoint, LineProtocolPrecision } from './line-protocol.js';
-export { encodeBatch, recordLines } from './points.js';
-export type { EncodedBatch, PointSettings } from './points.js';
+export { createPointEncoder, encodeBatch, recordLines } from './points.js';
+export type { EncodedBatch, PointEncoder, PointSettings } from './points.js';

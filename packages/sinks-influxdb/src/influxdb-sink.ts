@@ -5,7 +5,7 @@ import { gzip } from 'node:zlib';
 import { VigilError, coreVersion, describeError, parseOptions, redactText } from '@vigil/core';
 import type { PluginDefinition, RejectedRecord, Sink, SinkRecord, WriteResult } from '@vigil/core';
 import { type InfluxdbSinkOptions, type InfluxdbSinkSettings, influxdbSinkOptionsSchema } from './options.js';
-import { type EncodedBatch, encodeBatch } from './points.js';
+import { type EncodedBatch, createPointEncoder } from './points.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -111,6 +111,7 @@ export function createInfluxdbSink(options: InfluxdbSinkOptions): Sink {
   const where = `${base.host}${prefix}`;
   const meta = { name: PACKAGE, kind: 'sink', type: 'influxdb', coreRange: '^0.1.0' } as const;
 
+  const encoder = createPointEncoder(settings);
   let agent: http.Agent | undefined;
   let shutdownPromise: Promise<void> | undefined;
 
@@ -229,7 +230,7 @@ export function createInfluxdbSink(options: InfluxdbSinkOptions): Sink {
     async write(batch: readonly SinkRecord[], { signal }): Promise<WriteResult> {
       if (shutdownPromise) throw new VigilError('VIGIL_ERR_SHUT_DOWN', '[sinks-influxdb] write after shutdown');
       if (signal.aborted) return { kind: 'retryable', error: signal.reason };
-      const encoded = encodeBatch(batch, settings);
+      const encoded = encoder.encodeBatch(batch);
       const withLines: number[] = [];
       const withoutLines: number[] = [];
       for (let index = 0; index < batch.length; index += 1) ((encoded.starts[index + 1] as number) > (encoded.starts[index] as number) ? withLines : withoutLines).push(index);

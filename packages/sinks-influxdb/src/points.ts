@@ -1,6 +1,16 @@
 import { snapshotValueScale, statsFromSnapshot } from '@vigil/core';
 import type { AlertRecord, MetricEntry, ResultRecord, SinkRecord, SnapshotRecord, Tags } from '@vigil/core';
-import { type LineFieldValue, type LineProtocolPrecision, encodePoint, integerField } from './line-protocol.js';
+import {
+  type LineFieldValue,
+  type LineProtocolPrecision,
+  encodePoint,
+  encodeTags,
+  escapeFieldKey,
+  escapeMeasurement,
+  formatTimestamp,
+  integerField,
+  quoteString,
+} from './line-protocol.js';
 
 /** What the record-to-point mapping needs from the sink's settings. */
 export interface PointSettings {
@@ -38,25 +48,59 @@ function cut(text: string, settings: PointSettings): string {
   return text.length > settings.maxStringLength ? `${text.slice(0, settings.maxStringLength - 1)}…` : text;
 }
 
-function resultLines(record: ResultRecord, settings: PointSettings, lines: string[]): void {
+/** `text` plus `,key=value` when `value` is a finite number (floats only). */
+function appendFloat(text: string, key: string, value: number): string {
+  return Number.isFinite(value) ? `${text}${text === '' ? '' : ','}${key}=${value}` : text;
+}
+
+/**
+ * Per-sink caches for the hot path (results). A check's records share one `tags` object (the
+ * runtime passes the definition's), so the encoded tag set is built once per check and outcome.
+ */
+interface EncoderCaches {
+  readonly resultTags: WeakMap<Tags, Map<string, string>>;
+  readonly fieldKeys: Map<string, string>;
+  readonly measurement: string;
+}
+
+const MAX_CACHED_PER_TAGS = 256;
+
+function cachedResultTags(record: ResultRecord, settings: PointSettings, caches: EncoderCaches): string {
+  let byOutcome = caches.resultTags.get(record.tags);
+  if (byOutcome === undefined) {
+    byOutcome = new Map();
+    caches.resultTags.set(record.tags, byOutcome);
+  }
+  const key = `${record.checkId}\u0000${record.checkType}\u0000${record.target === undefined ? '\u0001' : record.target}\u0000${record.status}\u0000${record.reason}`;
+  let text = byOutcome.get(key);
+  if (text === undefined) {
+    text = encodeTags(
+      mergeTags(settings, record.tags, undefined, { check: record.checkId, check_type: record.checkType, target: record.target, status: record.status, reason: record.reason }),
+    );
+    if (byOutcome.size < MAX_CACHED_PER_TAGS) byOutcome.set(key, text);
+  }
+  return text;
+}
+
+function phaseKey(name: string, caches: EncoderCaches): string {
+  let key = caches.fieldKeys.get(name);
+  if (key === undefined) {
+    key = escapeFieldKey(`phase_${name}_ms`);
+    if (caches.fieldKeys.size < MAX_CACHED_PER_TAGS) caches.fieldKeys.set(name, key);
+  }
+  return key;
+}
+
+function resultLines(record: ResultRecord, settings: PointSettings, caches: EncoderCaches, lines: string[]): void {
   const up = record.status === 'up' || record.status === 'degraded';
-  const fields: Record<string, LineFieldValue | undefined> = {
-    duration_ms: record.durationMs,
-    up: integerField(up ? 1 : 0),
-    lag_ms: record.lagMs,
-    attempts: integerField(record.attempts),
-    message: record.message === undefined ? undefined : cut(record.message, settings),
-  };
-  for (const [name, value] of Object.entries(record.phases)) fields[`phase_${name}_ms`] = value;
-  const tags = mergeTags(settings, record.tags, undefined, {
-    check: record.checkId,
-    check_type: record.checkType,
-    target: record.target,
-    status: record.status,
-    reason: record.reason,
-  });
-  const line = encodePoint({ measurement: settings.measurements.result, tags, fields, timestamp: record.timestamp }, settings.precision);
-  if (line !== undefined) lines.push(line);
+  // Built as one string, without intermediate objects: this runs for every result.
+  let fields = appendFloat('', 'duration_ms', record.durationMs);
+  fields += `${fields === '' ? '' : ','}up=${up ? 1 : 0}i`;
+  fields = appendFloat(fields, 'lag_ms', record.lagMs);
+  if (Number.isFinite(record.attempts)) fields += `,attempts=${Math.trunc(record.attempts)}i`;
+  if (record.message !== undefined) fields += `,message=${quoteString(cut(record.message, settings))}`;
+  for (const name in record.phases) fields = appendFloat(fields, phaseKey(name, caches), record.phases[name] as number);
+  lines.push(`${caches.measurement}${cachedResultTags(record, settings, caches)} ${fields} ${formatTimestamp(record.timestamp, settings.precision)}`);
   for (const metric of record.metrics) metricLine(record, metric, settings, lines);
 }
 
@@ -133,30 +177,52 @@ function alertLine(record: AlertRecord, settings: PointSettings, lines: string[]
   if (line !== undefined) lines.push(line);
 }
 
-/** Appends the points of one record as lines: a result is one point plus one per check metric. */
-export function recordLines(record: SinkRecord, settings: PointSettings, lines: string[] = []): string[] {
-  switch (record.type) {
-    case 'result':
-      resultLines(record, settings, lines);
-      break;
-    case 'snapshot':
-      snapshotLine(record, settings, lines);
-      break;
-    case 'alert':
-      alertLine(record, settings, lines);
-      break;
-  }
-  return lines;
+/** Encodes records as line-protocol points; one per sink, holding its caches. */
+export interface PointEncoder {
+  /** Appends the points of one record as lines: a result is one point plus one per check metric. */
+  recordLines(record: SinkRecord, lines?: string[]): string[];
+  /** Encodes a batch, remembering each record's lines. */
+  encodeBatch(batch: readonly SinkRecord[]): EncodedBatch;
 }
 
-/** Encodes a batch, remembering each record's lines. */
+/** Creates the record-to-point encoder of one sink (see README for the measurements). */
+export function createPointEncoder(settings: PointSettings): PointEncoder {
+  const caches: EncoderCaches = { resultTags: new WeakMap(), fieldKeys: new Map(), measurement: escapeMeasurement(settings.measurements.result) };
+  const recordLines = (record: SinkRecord, lines: string[] = []): string[] => {
+    switch (record.type) {
+      case 'result':
+        resultLines(record, settings, caches, lines);
+        break;
+      case 'snapshot':
+        snapshotLine(record, settings, lines);
+        break;
+      case 'alert':
+        alertLine(record, settings, lines);
+        break;
+    }
+    return lines;
+  };
+  return {
+    recordLines,
+    encodeBatch(batch) {
+      const lines: string[] = [];
+      const starts = new Int32Array(batch.length + 1);
+      for (let index = 0; index < batch.length; index += 1) {
+        starts[index] = lines.length;
+        recordLines(batch[index] as SinkRecord, lines);
+      }
+      starts[batch.length] = lines.length;
+      return { lines, starts };
+    },
+  };
+}
+
+/** The lines of one record (a one-off encoder; sinks keep one with {@link createPointEncoder}). */
+export function recordLines(record: SinkRecord, settings: PointSettings): string[] {
+  return createPointEncoder(settings).recordLines(record);
+}
+
+/** Encodes a batch with a one-off encoder. */
 export function encodeBatch(batch: readonly SinkRecord[], settings: PointSettings): EncodedBatch {
-  const lines: string[] = [];
-  const starts = new Int32Array(batch.length + 1);
-  for (let index = 0; index < batch.length; index += 1) {
-    starts[index] = lines.length;
-    recordLines(batch[index] as SinkRecord, settings, lines);
-  }
-  starts[batch.length] = lines.length;
-  return { lines, starts };
+  return createPointEncoder(settings).encodeBatch(batch);
 }
