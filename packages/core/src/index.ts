@@ -20,6 +20,7 @@ export type {
 export type { Check, CheckContext } from './contracts/check.js';
 export type {
   AlertRecord,
+  MonitorView,
   RejectedRecord,
   Sink,
   SinkRecord,

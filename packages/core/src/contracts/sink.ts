@@ -1,6 +1,7 @@
 import type { AlertEvent } from './alert.js';
 import type { LifecycleOptions, PluginMeta, SpecificationVersion } from './plugin.js';
 import type { ResultRecord, Tags } from './result.js';
+import type { MonitorStats } from '../runtime/monitor.js';
 
 /** One closed interval of a series' histogram, emitted by the metrics engine for storage. */
 export interface SnapshotRecord {
@@ -51,6 +52,12 @@ export type WriteResult =
   | { readonly kind: 'retryable'; readonly error?: unknown; readonly retryAfterMs?: number }
   | { readonly kind: 'partial'; readonly accepted: readonly number[]; readonly rejected: readonly RejectedRecord[] };
 
+/** A read-only view of the monitor that runs a sink (see {@link Sink.bindMonitor}). */
+export interface MonitorView {
+  /** The monitor's live counters: checks, results, the scheduler, every sink's queue, spool and drops. */
+  stats(): MonitorStats;
+}
+
 /**
  * Where records go. Sinks are thin: the core's batch processor owns batching, retries, backoff,
  * the bounded queue and the spool. Writes after `shutdown` reject with `VIGIL_ERR_SHUT_DOWN`.
@@ -69,4 +76,9 @@ export interface Sink {
   flush?(options?: LifecycleOptions): Promise<void>;
   /** Releases resources. Calling it twice returns the same promise. */
   shutdown(options?: LifecycleOptions): Promise<void>;
+  /**
+   * Optional: `createMonitor` calls it once with a read-only view of itself, for sinks that expose
+   * the monitor's own health (e.g. Prometheus: sink queue depth, dropped records). Must not throw.
+   */
+  bindMonitor?(view: MonitorView): void;
 }

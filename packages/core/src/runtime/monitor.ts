@@ -6,7 +6,7 @@ import type { Dialer } from '../contracts/dialer.js';
 import type { Notifier } from '../contracts/notifier.js';
 import type { ResultRecord, Tags } from '../contracts/result.js';
 import type { JobRun, Scheduler, Trigger } from '../contracts/scheduler.js';
-import type { Sink } from '../contracts/sink.js';
+import type { MonitorView, Sink } from '../contracts/sink.js';
 import { type AlertManager, type AlertManagerOptions, createAlertManager, isAlertManager } from '../alerts/alert-manager.js';
 import { VigilError, describeError } from '../errors/vigil-error.js';
 import { createMetricsEngine, createRunHistogram } from '../metrics/index.js';
@@ -626,5 +626,14 @@ export function createMonitor(options: MonitorOptions = {}): Monitor {
       };
     },
   });
+  // Sinks that expose the monitor's own health (e.g. Prometheus) read it through this view.
+  const view: MonitorView = Object.freeze({ stats: () => monitor.stats() });
+  for (const sink of sinks) {
+    try {
+      sink.sink.bindMonitor?.(view);
+    } catch (error) {
+      reportError(`bindMonitor of sink ${sink.id}`, error);
+    }
+  }
   return monitor;
 }
