@@ -3,7 +3,7 @@ import type { SnapshotRecord } from '../contracts/sink.js';
 import { VigilError } from '../errors/vigil-error.js';
 import { type Clock, type TimerHandle, systemClock } from '../util/clock.js';
 import { DEFAULT_SIGNIFICANT_DIGITS, snapshotValueScale } from './codec.js';
-import { resolveBackend } from './histogram-backend.js';
+import { checkBackend } from './histogram-backend.js';
 import { histogramLayout } from './layout.js';
 import { Series, type SeriesContext } from './series.js';
 import type {
@@ -80,7 +80,7 @@ class Engine implements MetricsEngine {
     const ringCapacity = Math.ceil(Math.max(...windowsMs) / intervalMs) + 2;
     this.context = {
       layout: histogramLayout(1, significantDigits),
-      backend: resolveBackend(requestedBackend),
+      backend: checkBackend(requestedBackend),
       intervalMs,
       retainedMs: (ringCapacity - 1) * intervalMs,
       ringCapacity,

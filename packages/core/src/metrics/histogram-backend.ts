@@ -4,13 +4,11 @@ import type { HistogramLayout } from './layout.js';
 import { type SortedCounts, countsFromPayload, emptyCounts, payloadFromCounts } from './payload.js';
 import type { HistogramBackend } from './types.js';
 
-export type ResolvedBackend = 'js' | 'wasm';
-
 /**
  * What `auto` picks when WebAssembly is usable. Measured by packages/core/bench/recorder.bench.ts:
  * recordValue through the WebAssembly build is about 3x faster than the JS one.
  */
-const preferredBackend: ResolvedBackend = 'wasm';
+const preferredBackend: 'js' | 'wasm' = 'wasm';
 
 // hdr-histogram-js holds one WebAssembly instance per process; this mirrors whether it is usable.
 let webAssemblyState: 'untried' | 'ready' | 'unavailable' = 'untried';
@@ -43,14 +41,15 @@ function enableWebAssemblySync(): boolean {
   return webAssemblyState === 'ready';
 }
 
-/** Turns the requested backend into the one to use, instantiating WebAssembly if needed. */
-export function resolveBackend(requested: HistogramBackend): ResolvedBackend {
-  if (requested === 'js') return 'js';
-  if (requested === 'wasm') {
-    if (!enableWebAssemblySync()) throw new VigilError('VIGIL_ERR_METRICS', '[core] metrics: WebAssembly histograms are not available in this runtime');
-    return 'wasm';
+/**
+ * Checks a requested backend up front: `wasm` instantiates WebAssembly now and fails if it cannot.
+ * `auto` waits until a series first needs a live histogram (most never do).
+ */
+export function checkBackend(requested: HistogramBackend): HistogramBackend {
+  if (requested === 'wasm' && !enableWebAssemblySync()) {
+    throw new VigilError('VIGIL_ERR_METRICS', '[core] metrics: WebAssembly histograms are not available in this runtime');
   }
-  return preferredBackend === 'wasm' && enableWebAssemblySync() ? 'wasm' : 'js';
+  return requested;
 }
 
 // WebAssembly histograms live outside the JS heap: when an owner is collected without having
@@ -68,14 +67,15 @@ const orphanedHistograms = new FinalizationRegistry<Histogram>((histogram) => {
  * whose counts silently go wrong past ~8.5M values. Starts small and auto-resizes to the largest
  * value seen, so a 1 s ceiling costs ~45 KB, not the ~94 KB of a fixed 1 h range.
  */
-export function createLiveHistogram(backend: ResolvedBackend, significantDigits: number, owner: object): Histogram {
+export function createLiveHistogram(backend: HistogramBackend, significantDigits: number, owner: object): Histogram {
+  const useWebAssembly = backend === 'wasm' || (backend === 'auto' && preferredBackend === 'wasm' && enableWebAssemblySync());
   const histogram = build({
     bitBucketSize: 32,
     autoResize: true,
     lowestDiscernibleValue: 1,
     highestTrackableValue: 2,
     numberOfSignificantValueDigits: significantDigits as 1 | 2 | 3 | 4 | 5,
-    useWebAssembly: backend === 'wasm',
+    useWebAssembly,
   });
   if (histogram instanceof WasmHistogram) orphanedHistograms.register(owner, histogram, owner);
   return histogram;

@@ -24,38 +24,48 @@ function invalid(detail: string): VigilError {
   return new VigilError('VIGIL_ERR_METRICS', `[core] metrics: invalid snapshot: ${detail}`);
 }
 
-/** Appends one ZigZag LEB128-64b9B varint (|value| <= 2^52) to `bytes`. */
-function writeVarint(bytes: number[], value: number): void {
+/** Growable byte scratch for encoding; payloads are built synchronously, one at a time. */
+let scratch = new Uint8Array(1024);
+
+/** Writes one ZigZag LEB128-64b9B varint (|value| <= 2^52) at `offset`; returns the new offset. */
+function writeVarint(offset: number, value: number): number {
+  if (offset + 9 > scratch.length) {
+    const grown = new Uint8Array(scratch.length * 2);
+    grown.set(scratch);
+    scratch = grown;
+  }
   // ZigZag with arithmetic, not bit operators: those truncate to 32 bits.
   let remaining = value >= 0 ? value * 2 : -value * 2 - 1;
   for (let byteIndex = 0; byteIndex < 8; byteIndex += 1) {
     if (remaining < 0x80) {
-      bytes.push(remaining);
-      return;
+      scratch[offset] = remaining;
+      return offset + 1;
     }
-    bytes.push((remaining % 0x80) | 0x80);
+    scratch[offset] = (remaining % 0x80) | 0x80;
+    offset += 1;
     remaining = Math.floor(remaining / 0x80);
   }
   // The ninth byte carries 8 bits (never reached below 2^56).
-  bytes.push(remaining);
+  scratch[offset] = remaining;
+  return offset + 1;
 }
 
 /** Encodes sorted non-empty buckets as a V2 counts payload (a latin1 string). */
 export function payloadFromCounts(counts: SortedCounts): string {
-  const bytes: number[] = [];
+  let length = 0;
   let nextIndex = 0;
   for (let position = 0; position < counts.indices.length; position += 1) {
     const index = counts.indices[position] as number;
     const gap = index - nextIndex;
     // As in the Java encoder: one empty index is a 0, longer runs are one negative length.
-    if (gap === 1) bytes.push(0);
-    else if (gap > 1) writeVarint(bytes, -gap);
-    writeVarint(bytes, counts.counts[position] as number);
+    if (gap === 1) length = writeVarint(length, 0);
+    else if (gap > 1) length = writeVarint(length, -gap);
+    length = writeVarint(length, counts.counts[position] as number);
     nextIndex = index + 1;
   }
   // An empty histogram still encodes its index 0 (as the Java encoder does).
-  if (bytes.length === 0) bytes.push(0);
-  return Buffer.from(bytes).toString('latin1');
+  if (length === 0) length = writeVarint(0, 0);
+  return Buffer.from(scratch.buffer, scratch.byteOffset, length).toString('latin1');
 }
 
 /**
@@ -111,6 +121,31 @@ export function countsFromPayload(payload: string, maximumIndex: number): Sorted
   });
   if (total > Number.MAX_SAFE_INTEGER) throw invalid('total count beyond 2^53');
   return { indices, counts, total };
+}
+
+/** The bucket-wise sum of two sorted bucket lists, in one linear pass. */
+export function mergeSortedCounts(left: SortedCounts, right: SortedCounts): SortedCounts {
+  if (right.total === 0 && right.indices.length === 0) return left;
+  if (left.total === 0 && left.indices.length === 0) return right;
+  const indices: number[] = [];
+  const counts: number[] = [];
+  let leftPosition = 0;
+  let rightPosition = 0;
+  while (leftPosition < left.indices.length || rightPosition < right.indices.length) {
+    const leftIndex = left.indices[leftPosition] ?? Number.POSITIVE_INFINITY;
+    const rightIndex = right.indices[rightPosition] ?? Number.POSITIVE_INFINITY;
+    if (leftIndex <= rightIndex) {
+      indices.push(leftIndex);
+      counts.push((left.counts[leftPosition] as number) + (leftIndex === rightIndex ? (right.counts[rightPosition] as number) : 0));
+      leftPosition += 1;
+      if (leftIndex === rightIndex) rightPosition += 1;
+    } else {
+      indices.push(rightIndex);
+      counts.push(right.counts[rightPosition] as number);
+      rightPosition += 1;
+    }
+  }
+  return { indices, counts, total: left.total + right.total };
 }
 
 /**

@@ -21,14 +21,14 @@ export function createRunHistogram(name: string, unit = 'ms', tags?: Tags): Metr
     name,
     unit,
     get count() {
-      return values.sampleCount;
+      return values.totals().sampleCount;
     },
     record(value: number): void {
       values.record(value, true);
     },
     summarize(): HistogramSummary {
       const counts = values.counts();
-      const stats = latencyStatsOf(counts, values, layout, scale, 0);
+      const stats = latencyStatsOf(counts, values.totals(), layout, scale, 0);
       return {
         type: 'histogram',
         name,

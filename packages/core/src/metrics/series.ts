@@ -3,17 +3,19 @@ import type { SnapshotRecord } from '../contracts/sink.js';
 import { VigilError } from '../errors/vigil-error.js';
 import { encodeCounts, encodeCountsPayload } from './codec.js';
 import { summarizeDistribution, valueAtPercentile } from './distribution.js';
-import type { ResolvedBackend } from './histogram-backend.js';
 import { IntervalAccumulator, type IntervalTotals, addTotals, zeroTotals } from './interval-accumulator.js';
 import { IntervalRing } from './interval-ring.js';
 import type { HistogramLayout } from './layout.js';
 import { CountsAccumulator, type SortedCounts, payloadFromCounts } from './payload.js';
-import type { LatencyStats, SeriesRecorder, StatsWindow } from './types.js';
+import type { HistogramBackend, LatencyStats, SeriesRecorder, StatsWindow } from './types.js';
+
+/** Closed intervals folded into the since-creation totals at once. */
+const FOLD_BATCH = 16;
 
 /** What a series needs from its engine. */
 export interface SeriesContext {
   readonly layout: HistogramLayout;
-  readonly backend: ResolvedBackend;
+  readonly backend: HistogramBackend;
   readonly intervalMs: number;
   /** The longest window a query may span; longer ones are clamped to it. */
   readonly retainedMs: number;
@@ -78,9 +80,15 @@ export class Series implements SeriesRecorder {
   private readonly scale: number;
   private readonly current: IntervalAccumulator;
   private readonly ring: IntervalRing;
-  /** Closed intervals since creation, as totals plus one merged payload ('' when empty). */
-  private readonly closedTotals = zeroTotals();
-  private closedPayload = '';
+  /**
+   * Closed intervals since creation, except the newest `unfoldedIntervals` ones (still only in the
+   * ring), as totals plus one merged payload ('' when empty). Folding a batch at a time keeps the
+   * cost of a close independent of how many buckets the series has ever used.
+   */
+  private readonly foldedTotals = zeroTotals();
+  private foldedPayload = '';
+  private unfoldedIntervals = 0;
+  private readonly foldBatch: number;
 
   constructor(
     identity: SeriesIdentity,
@@ -95,6 +103,8 @@ export class Series implements SeriesRecorder {
     this.createdAt = context.now();
     this.current = new IntervalAccumulator({ layout: context.layout, backend: context.backend }, identity.scale);
     this.ring = new IntervalRing(context.ringCapacity);
+    // Unfolded intervals must never be overwritten in the ring before they are folded.
+    this.foldBatch = Math.max(1, Math.min(FOLD_BATCH, context.ringCapacity - 1));
   }
 
   record(value: number, ok = true): void {
@@ -129,7 +139,7 @@ export class Series implements SeriesRecorder {
   }
 
   smoothedJitter(): number {
-    return this.current.smoothedJitter;
+    return this.current.smoothedJitter();
   }
 
   /** True while a live hdr histogram counts the open interval. */
@@ -139,7 +149,7 @@ export class Series implements SeriesRecorder {
 
   /** Stored payload bytes (ring and since-creation totals). */
   storedCountBytes(): number {
-    return this.ring.payloadBytes() + this.closedPayload.length;
+    return this.ring.payloadBytes() + this.foldedPayload.length;
   }
 
   get closedIntervalCount(): number {
@@ -149,20 +159,29 @@ export class Series implements SeriesRecorder {
   /** Moves the open interval's data into the ring as the interval [start, end). */
   closeInterval(start: number, end: number): void {
     const current = this.current;
-    if (current.count === 0) {
+    if (!current.hasRuns) {
       current.resetInterval();
       return;
     }
-    const counts = current.counts();
-    this.ring.push(start, end, current, payloadFromCounts(counts));
-    addTotals(this.closedTotals, current);
-    if (counts.total > 0) {
-      const merged = new CountsAccumulator();
-      if (this.closedPayload !== '') merged.addPayload(this.closedPayload, this.context.layout.maximumIndex);
-      merged.addCounts(counts);
-      this.closedPayload = payloadFromCounts(merged.take());
-    }
+    this.ring.push(start, end, current.totals(), payloadFromCounts(current.counts()));
     current.resetInterval();
+    this.unfoldedIntervals += 1;
+    if (this.unfoldedIntervals >= this.foldBatch) this.fold();
+  }
+
+  /** Merges the unfolded ring intervals into the since-creation totals and payload. */
+  private fold(): void {
+    const { maximumIndex } = this.context.layout;
+    const accumulator = new CountsAccumulator();
+    if (this.foldedPayload !== '') accumulator.addPayload(this.foldedPayload, maximumIndex);
+    for (let age = 0; age < this.unfoldedIntervals; age += 1) {
+      const position = this.ring.positionOf(age);
+      accumulator.addPayload(this.ring.payload(position), maximumIndex);
+      this.ring.addTotalsTo(position, this.foldedTotals);
+    }
+    const folded = accumulator.take();
+    this.foldedPayload = folded.total > 0 ? payloadFromCounts(folded) : '';
+    this.unfoldedIntervals = 0;
   }
 
   /** Appends a record for every closed interval not emitted yet (oldest first) and marks them. */
@@ -201,8 +220,13 @@ export class Series implements SeriesRecorder {
     const totals = zeroTotals();
     let coveredStart: number;
     if (window === 'all') {
-      if (this.closedPayload !== '') accumulator.addPayload(this.closedPayload, layout.maximumIndex);
-      addTotals(totals, this.closedTotals);
+      if (this.foldedPayload !== '') accumulator.addPayload(this.foldedPayload, layout.maximumIndex);
+      addTotals(totals, this.foldedTotals);
+      for (let age = 0; age < this.unfoldedIntervals; age += 1) {
+        const position = this.ring.positionOf(age);
+        accumulator.addPayload(this.ring.payload(position), layout.maximumIndex);
+        this.ring.addTotalsTo(position, totals);
+      }
       coveredStart = this.createdAt;
     } else {
       if (typeof window !== 'number' || !(window > 0)) {
@@ -220,7 +244,7 @@ export class Series implements SeriesRecorder {
       coveredStart = Math.max(this.createdAt, Math.floor(threshold / intervalMs) * intervalMs);
     }
     accumulator.addCounts(this.current.counts());
-    addTotals(totals, this.current);
+    addTotals(totals, this.current.totals());
     return { counts: accumulator.take(), totals, coveredStart };
   }
 }
