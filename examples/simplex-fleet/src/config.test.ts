@@ -13,7 +13,7 @@ describe('examples/simplex-fleet/vigil.yaml', () => {
   it('loads with the CLI registry: 10 SMP relays and 1 XFTP relay, liveness every minute, delivery every 15 minutes', async () => {
     const { config } = await loadMonitorConfig(configFile, { env: {} });
     const options = monitorOptionsFromConfig(config, createBuiltinRegistry());
-    const checks = options.checks;
+    const checks = options.checks ?? [];
     expect(checks).toHaveLength(22);
     const smp = config.checks.filter((check) => check.type === 'smp');
     const xftp = config.checks.filter((check) => check.type === 'xftp');
