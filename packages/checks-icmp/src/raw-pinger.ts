@@ -47,18 +47,69 @@ function icmpV6FilterValue(): Buffer {
   return Buffer.from(words.buffer);
 }
 
+/** One series in flight: its samples fill in as echoes settle. */
+interface SeriesState {
+  readonly samples: (EchoSample | undefined)[];
+  readonly probes: Set<Probe>;
+  sendingDone: boolean;
+  readonly finished: () => void;
+}
+
 interface Probe {
   readonly key: number;
   readonly address: string;
   readonly family: 4 | 6;
+  readonly packet: Buffer;
+  readonly timeoutMs: number;
+  readonly series: SeriesState;
+  readonly slot: number;
   sentAt: number;
+  deadline: number;
+}
+
+/** Echoes waiting for replies with one timeout value: deadlines only grow, so one timer serves them all. */
+interface TimeoutBucket {
+  readonly queue: Probe[];
+  head: number;
   timer: NodeJS.Timeout | undefined;
-  resolve: (sample: EchoSample) => void;
+}
+
+/**
+ * The addon's native handle (`socket.wrap` in raw-socket 1.8): `send` calls sendto at once and
+ * `recv` reads one datagram or throws when none is queued. The public `send` queues and sends one
+ * packet per event-loop turn, and the public 'message' event reads one packet per turn; using the
+ * handle directly sends a batch in one turn and drains a burst of replies per readable event.
+ */
+interface NativeSocketHandle {
+  send(buffer: Buffer, offset: number, length: number, address: string, callback: (bytes: number) => void): unknown;
+  recv(buffer: Buffer, callback: (buffer: Buffer, bytes: number, source: string) => void): unknown;
 }
 
 interface FamilySocket {
   readonly socket: RawSocket;
+  readonly native: NativeSocketHandle | undefined;
   closed: boolean;
+}
+
+function nativeHandle(socket: RawSocket): NativeSocketHandle | undefined {
+  const candidate = (socket as { wrap?: Partial<NativeSocketHandle> }).wrap;
+  return typeof candidate?.send === 'function' && typeof candidate.recv === 'function' ? (candidate as NativeSocketHandle) : undefined;
+}
+
+const ignoreSent = (): void => {};
+// Packets sent per event-loop turn; between turns the replies are read, so a burst of thousands
+// of echoes does not overflow the socket's receive queue (replies would be dropped as loss).
+const sendBatch = 32;
+// SO_RCVBUFFORCE (linux/asm-generic/socket.h): root may exceed rmem_max.
+const soReceiveBufferForce = 33;
+// Replies drained per readable event; the read that finds the queue empty throws, so keep batches large.
+const drainLimit = 256;
+const receiveBuffer = Buffer.alloc(4096);
+
+/** Errors of a full send buffer: try again through the addon's queue. */
+function isSendBufferFull(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return /temporarily unavailable|no buffer space/i.test(message);
 }
 
 export interface RawPingerOptions {
@@ -83,6 +134,10 @@ export class RawSocketPinger implements Pinger {
   private counter = randomInt(0, 0x10000);
   private readonly idleCloseMs: number;
   private idleTimer: NodeJS.Timeout | undefined;
+  private readonly sendQueue: Probe[] = [];
+  private readonly timeoutBuckets = new Map<number, TimeoutBucket>();
+  private sendQueueHead = 0;
+  private flushScheduled = false;
 
   constructor(options: RawPingerOptions) {
     this.module = options.module;
@@ -101,21 +156,41 @@ export class RawSocketPinger implements Pinger {
     const socket = module.createSocket(
       family === 4 ? { protocol: module.Protocol.ICMP, addressFamily: module.AddressFamily.IPv4, bufferSize: 4096 } : { protocol: module.Protocol.ICMPv6, addressFamily: module.AddressFamily.IPv6, bufferSize: 4096 },
     );
-    const entry: FamilySocket = { socket, closed: false };
+    const entry: FamilySocket = { socket, native: nativeHandle(socket), closed: false };
     try {
       if (family === 4) socket.setOption(solRaw, icmpFilter, icmpV4FilterValue(), 4);
       else socket.setOption(ipprotoIcmpV6, icmp6Filter, icmpV6FilterValue(), 32);
     } catch {
       // Not Linux, or an old kernel: the pinger filters in JavaScript as well.
     }
+    // Room for a burst of replies from thousands of targets: 4 MiB when privileged enough to
+    // pass rmem_max, else as much as rmem_max allows.
     try {
-      // Room for a burst of replies from thousands of targets (the kernel caps it at rmem_max).
-      socket.setOption(module.SocketLevel.SOL_SOCKET, module.SocketOption.SO_RCVBUF, 1 << 20);
+      socket.setOption(module.SocketLevel.SOL_SOCKET, soReceiveBufferForce, 4 << 20);
     } catch {
-      // Keep the default buffer.
+      try {
+        socket.setOption(module.SocketLevel.SOL_SOCKET, module.SocketOption.SO_RCVBUF, 4 << 20);
+      } catch {
+        // Keep the default buffer.
+      }
     }
-    const onMessage = family === 4 ? (buffer: Buffer, source: string) => this.onPacket(4, buffer, source) : (buffer: Buffer, source: string) => this.onPacket(6, buffer, source);
-    socket.on('message', onMessage);
+    const onPacket = family === 4 ? (buffer: Buffer, bytes: number, source: string) => this.onPacket(4, buffer.subarray(0, bytes), source) : (buffer: Buffer, bytes: number, source: string) => this.onPacket(6, buffer.subarray(0, bytes), source);
+    const { native } = entry;
+    socket.on('message', (buffer: Buffer, source: string) => {
+      this.onPacket(family, buffer, source);
+      if (!native) return;
+      // Drain what else has queued up, instead of one event-loop turn per reply.
+      // The read that finds the queue empty throws; without a stack trace that costs little.
+      const stackTraceLimit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 0;
+      try {
+        for (let count = 0; count < drainLimit && !entry.closed; count += 1) native.recv(receiveBuffer, onPacket);
+      } catch {
+        // EAGAIN: the queue is empty.
+      } finally {
+        Error.stackTraceLimit = stackTraceLimit;
+      }
+    });
     socket.on('error', (error?: Error) => this.onSocketError(family, entry, error));
     socket.on('close', () => {
       entry.closed = true;
@@ -154,12 +229,57 @@ export class RawSocketPinger implements Pinger {
     return true;
   }
 
-  private settle(probe: Probe, sample: EchoSample): void {
+  private settle(probe: Probe, sample: EchoSample | undefined): void {
     if (this.probes.get(probe.key) !== probe) return;
     this.probes.delete(probe.key);
-    if (probe.timer !== undefined) clearTimeout(probe.timer);
-    probe.resolve(sample);
+    const { series } = probe;
+    series.samples[probe.slot] = sample;
+    series.probes.delete(probe);
+    if (series.sendingDone && series.probes.size === 0) series.finished();
     if (this.probes.size === 0) this.scheduleIdleClose();
+  }
+
+  private armTimeout(probe: Probe): void {
+    let bucket = this.timeoutBuckets.get(probe.timeoutMs);
+    if (!bucket) {
+      bucket = { queue: [], head: 0, timer: undefined };
+      this.timeoutBuckets.set(probe.timeoutMs, bucket);
+    }
+    bucket.queue.push(probe);
+    if (bucket.timer === undefined) this.rearm(bucket);
+  }
+
+  private rearm(bucket: TimeoutBucket): void {
+    const { queue } = bucket;
+    while (bucket.head < queue.length && this.probes.get((queue[bucket.head] as Probe).key) !== queue[bucket.head]) bucket.head += 1;
+    if (bucket.head >= queue.length) {
+      queue.length = 0;
+      bucket.head = 0;
+      bucket.timer = undefined;
+      return;
+    }
+    if (bucket.head > 1_024 && bucket.head * 2 > queue.length) {
+      queue.splice(0, bucket.head);
+      bucket.head = 0;
+    }
+    const next = queue[bucket.head] as Probe;
+    bucket.timer = setTimeout(() => this.expire(bucket), Math.max(0, next.deadline - performance.now()));
+  }
+
+  private expire(bucket: TimeoutBucket): void {
+    bucket.timer = undefined;
+    // Timers may fire a little early; a deadline within half a millisecond counts as reached.
+    const now = performance.now() + 0.5;
+    const { queue } = bucket;
+    while (bucket.head < queue.length) {
+      const probe = queue[bucket.head] as Probe;
+      if (this.probes.get(probe.key) === probe) {
+        if (probe.deadline > now) break;
+        this.settle(probe, {});
+      }
+      bucket.head += 1;
+    }
+    this.rearm(bucket);
   }
 
   private scheduleIdleClose(): void {
@@ -180,75 +300,123 @@ export class RawSocketPinger implements Pinger {
     }
   }
 
-  /** Sends one echo and resolves with its sample; never rejects. */
-  echo(address: string, family: 4 | 6, payloadSize: number, timeoutMs: number, signal: AbortSignal): Promise<EchoSample & { aborted?: boolean }> {
-    return new Promise((resolve) => {
-      let socket: RawSocket;
-      try {
-        socket = this.socketFor(family);
-      } catch (error) {
-        resolve({ error: `cannot open a raw ICMP socket: ${error instanceof Error ? error.message : String(error)}` });
-        return;
-      }
-      if (this.idleTimer !== undefined) {
-        clearTimeout(this.idleTimer);
-        this.idleTimer = undefined;
-      }
-      const key = this.nextKey();
-      const onAbort = (): void => this.settle(probe, { aborted: true } as EchoSample);
-      const probe: Probe = {
-        key,
-        address,
-        family,
-        sentAt: performance.now(),
-        timer: undefined,
-        resolve: (sample) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(sample);
-        },
-      };
-      this.probes.set(key, probe);
-      signal.addEventListener('abort', onAbort, { once: true });
-      probe.timer = setTimeout(() => this.settle(probe, {}), timeoutMs);
-      const packet = buildEchoRequest(family, Math.floor(key / 0x10000), key & 0xffff, payloadSize, this.cookie);
-      try {
-        socket.send(
-          packet,
-          0,
-          packet.length,
-          address,
-          () => {
-            probe.sentAt = performance.now();
-          },
-          (error) => {
-            if (error) this.settle(probe, { error: `send failed: ${error.message}` });
-          },
-        );
-      } catch (error) {
-        this.settle(probe, { error: `send failed: ${error instanceof Error ? error.message : String(error)}` });
-      }
-    });
+  /** Queues one echo of a series; its sample lands in the series when it settles. */
+  private echo(request: EchoSeriesRequest, series: SeriesState): void {
+    const slot = series.samples.length;
+    series.samples.push(undefined);
+    try {
+      this.socketFor(request.family);
+    } catch (error) {
+      series.samples[slot] = { error: `cannot open a raw ICMP socket: ${error instanceof Error ? error.message : String(error)}` };
+      return;
+    }
+    if (this.idleTimer !== undefined) {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = undefined;
+    }
+    const key = this.nextKey();
+    const probe: Probe = {
+      key,
+      address: request.address,
+      family: request.family,
+      packet: buildEchoRequest(request.family, Math.floor(key / 0x10000), key & 0xffff, request.payloadSize, this.cookie),
+      timeoutMs: request.timeoutMs,
+      series,
+      slot,
+      sentAt: 0,
+      deadline: 0,
+    };
+    this.probes.set(key, probe);
+    series.probes.add(probe);
+    this.sendQueue.push(probe);
+    if (!this.flushScheduled) this.flushSendQueue();
   }
 
-  async echoSeries(request: EchoSeriesRequest): Promise<EchoSeriesResult> {
-    const { signal } = request;
-    // An echo cut short by the signal was neither answered nor lost: it leaves no sample.
-    const samples: (EchoSample | undefined)[] = [];
-    const pending: Promise<void>[] = [];
-    const started = performance.now();
-    for (let index = 0; index < request.count; index += 1) {
-      if (index > 0) await delay(started + index * request.intervalMs - performance.now(), signal);
-      if (signal.aborted) break;
-      const slot = samples.length;
-      samples.push(undefined);
-      pending.push(
-        this.echo(request.address, request.family, request.payloadSize, request.timeoutMs, signal).then((sample) => {
-          samples[slot] = sample.aborted ? undefined : sample;
-        }),
-      );
+  /** Sends up to one batch now and the rest on later event-loop turns. */
+  private readonly flushSendQueue = (): void => {
+    this.flushScheduled = false;
+    const end = Math.min(this.sendQueue.length, this.sendQueueHead + sendBatch);
+    for (; this.sendQueueHead < end; this.sendQueueHead += 1) {
+      const probe = this.sendQueue[this.sendQueueHead] as Probe;
+      // A probe settled while queued (aborted, socket error) is not sent.
+      if (this.probes.get(probe.key) === probe) this.send(probe);
     }
-    await Promise.all(pending);
-    return { samples: samples.filter((sample): sample is EchoSample => sample !== undefined), aborted: signal.aborted };
+    if (this.sendQueueHead < this.sendQueue.length) {
+      this.flushScheduled = true;
+      setImmediate(this.flushSendQueue);
+    } else {
+      this.sendQueue.length = 0;
+      this.sendQueueHead = 0;
+    }
+  };
+
+  private send(probe: Probe): void {
+    const entry = this.sockets.get(probe.family);
+    if (!entry || entry.closed) {
+      this.settle(probe, { error: 'the raw ICMP socket closed' });
+      return;
+    }
+    const { packet } = probe;
+    probe.sentAt = performance.now();
+    probe.deadline = probe.sentAt + probe.timeoutMs;
+    this.armTimeout(probe);
+    if (entry.native) {
+      // Timestamp, then sendto, synchronously: the send time is the moment the packet left.
+      try {
+        entry.native.send(packet, 0, packet.length, probe.address, ignoreSent);
+        return;
+      } catch (error) {
+        if (!isSendBufferFull(error)) {
+          this.settle(probe, { error: `send failed: ${error instanceof Error ? error.message : String(error)}` });
+          return;
+        }
+      }
+    }
+    try {
+      entry.socket.send(
+        packet,
+        0,
+        packet.length,
+        probe.address,
+        () => {
+          probe.sentAt = performance.now();
+        },
+        (error) => {
+          if (error) this.settle(probe, { error: `send failed: ${error.message}` });
+        },
+      );
+    } catch (error) {
+      this.settle(probe, { error: `send failed: ${error instanceof Error ? error.message : String(error)}` });
+    }
+  }
+
+  echoSeries(request: EchoSeriesRequest): Promise<EchoSeriesResult> {
+    const { signal } = request;
+    return new Promise((resolve) => {
+      let onAbort = (): void => {};
+      const finish = (): void => {
+        signal.removeEventListener('abort', onAbort);
+        // An echo cut short by the signal was neither answered nor lost: it leaves no sample.
+        resolve({ samples: series.samples.filter((sample): sample is EchoSample => sample !== undefined), aborted: signal.aborted });
+      };
+      const series: SeriesState = { samples: [], probes: new Set(), sendingDone: false, finished: finish };
+      // One listener per series (not per echo) ends every echo still in flight.
+      onAbort = () => {
+        for (const probe of [...series.probes]) this.settle(probe, undefined);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      const sendAll = async (): Promise<void> => {
+        const started = performance.now();
+        for (let index = 0; index < request.count; index += 1) {
+          if (index > 0 && request.intervalMs > 0) await delay(started + index * request.intervalMs - performance.now(), signal);
+          if (signal.aborted) break;
+          this.echo(request, series);
+        }
+        series.sendingDone = true;
+        if (series.probes.size === 0) finish();
+      };
+      void sendAll();
+    });
   }
 
   private closeSockets(): void {
@@ -264,9 +432,9 @@ export class RawSocketPinger implements Pinger {
   }
 
   async close(): Promise<void> {
-    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
-    this.idleTimer = undefined;
     for (const probe of [...this.probes.values()]) this.settle(probe, {});
+    for (const bucket of this.timeoutBuckets.values()) if (bucket.timer !== undefined) clearTimeout(bucket.timer);
+    this.timeoutBuckets.clear();
     if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
     this.closeSockets();
