@@ -48,3 +48,20 @@ export { startSmpTestServer } from './simplex/smp-server.js';
 export type { SmpClientHelloRecord, SmpMisbehaviour, SmpTestServer, SmpTestServerOptions } from './simplex/smp-server.js';
 export { startXftpTestServer } from './simplex/xftp-server.js';
 export type { XftpMisbehaviour, XftpTestServer, XftpTestServerOptions } from './simplex/xftp-server.js';
+
+// --- Telegram Bot API test server (src/telegram) ---
+export { TelegramParseError, parseMarkdownV2, parseTelegramHtml } from './telegram/markdown-v2.js';
+export type { ParsedTelegramText, TelegramMessageEntity } from './telegram/markdown-v2.js';
+export { startTelegramBotApiServer } from './telegram/bot-api-server.js';
+export type {
+  TelegramApiCall,
+  TelegramBotApiServer,
+  TelegramBotApiServerOptions,
+  TelegramScriptedFailure,
+  TelegramSentMessage,
+  TelegramUserMessageInput,
+} from './telegram/bot-api-server.js';
+
+// --- SMTP test server: aiosmtpd (src/smtp) ---
+export { startSmtpServer } from './smtp/smtp-server.js';
+export type { ReceivedMail, SmtpBehaviour, SmtpServer, SmtpServerOptions } from './smtp/smtp-server.js';
