@@ -22,6 +22,8 @@ export type { RecordingSocksProxy, RecordingSocksProxyOptions, SocksRequestRecor
 // --- real backends started by tests (src/servers: influxd, prometheus) ---
 export { startInfluxdb } from './servers/influxdb.js';
 export type { InfluxSeries, InfluxdbServer, InfluxdbServerOptions } from './servers/influxdb.js';
+export { checkMetricsWithPromtool, startPrometheus } from './servers/prometheus.js';
+export type { PrometheusSample, PrometheusServer, PrometheusServerOptions } from './servers/prometheus.js';
 
 // --- conformance suites (src/conformance) ---
 export { testCheck } from './conformance/check.js';
