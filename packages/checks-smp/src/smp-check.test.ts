@@ -162,7 +162,7 @@ describe('misbehaving servers', () => {
   ];
   it.each(cases)('%s: %s / %s at step %s', async (misbehaviour, status, reason, step) => {
     const server = await serverWith({ misbehaviour });
-    const { result } = await run({ server: server.address, protocolTimeoutMs: 400 });
+    const { result } = await run({ server: server.address, protocolTimeoutMs: 1_500 });
     expect(result.status).toBe(status);
     expect(result.reason).toBe(reason);
     expect(result.details?.step).toBe(step);

@@ -95,7 +95,7 @@ describe('XFTP liveness (mode ping)', () => {
   ];
   it.each(cases)('%s: down / %s at step %s', async (misbehaviour, reason, step) => {
     const server = await serverWith({ misbehaviour });
-    const { result } = await run({ server: server.address, protocolTimeoutMs: 400 });
+    const { result } = await run({ server: server.address, protocolTimeoutMs: 1_500 });
     expect(result).toMatchObject({ status: 'down', reason, details: { step } });
   });
 });
