@@ -169,6 +169,16 @@ describe('misbehaving servers', () => {
     expect(result.message).toContain(step);
   });
 
+  it('the run timeout while waiting for a PONG is timeout at step ping; the monitor stopping is unknown / aborted', async () => {
+    const server = await serverWith({ misbehaviour: 'never-answer' });
+    const timedOut = await createSmpCheck({ server: server.address }).run(createTestCheckContext({ timeoutMs: 500 }));
+    expect(timedOut).toMatchObject({ status: 'down', reason: 'timeout', details: { step: 'ping' } });
+    const controller = new AbortController();
+    const stopping = createSmpCheck({ server: server.address }).run(createTestCheckContext({ signal: controller.signal }));
+    setTimeout(() => controller.abort(new VigilError('VIGIL_ERR_ABORTED', 'stopping', { reason: 'aborted' })), 300);
+    expect(await stopping).toMatchObject({ status: 'unknown', reason: 'aborted' });
+  });
+
   it('identity_mismatch names the key hash the server actually has', async () => {
     const server = await serverWith({ misbehaviour: 'wrong-identity' });
     const { result } = await run({ server: server.address });

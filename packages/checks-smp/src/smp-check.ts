@@ -69,7 +69,7 @@ function errorReason(error: string, step: string): ReasonCode {
 }
 
 /** Fails unless `response` is `expected`; ERR replies map to their reason. */
-function check<T extends SmpResponse['type']>(response: SmpResponse, expected: readonly T[], step: string): Extract<SmpResponse, { type: T }> {
+function expectReply<T extends SmpResponse['type']>(response: SmpResponse, expected: readonly T[], step: string): Extract<SmpResponse, { type: T }> {
   if ((expected as readonly string[]).includes(response.type)) return response as Extract<SmpResponse, { type: T }>;
   if (response.type === 'ERR') {
     const reason = errorReason(response.error, step);
@@ -97,7 +97,7 @@ async function createSecuredQueue(client: SmpClient, plan: SmpCheckPlan): Promis
   const senderKey = generateEd25519KeyPair();
   const dhKey = generateX25519KeyPair();
   const password = plan.transport.address.password;
-  const created = check(
+  const created = expectReply(
     await client.command(
       'createQueue',
       noEntity,
@@ -111,9 +111,9 @@ async function createSecuredQueue(client: SmpClient, plan: SmpCheckPlan): Promis
   try {
     const senderPublic = encodePublicKey(senderKey.publicKey);
     if (created.queueMode === 'messaging' && version >= smpVersions.senderSecures) {
-      check(await client.command('secureQueue', created.senderId, encodeSenderKey(senderPublic), senderKey.privateKey), ['OK'], 'secureQueue');
+      expectReply(await client.command('secureQueue', created.senderId, encodeSenderKey(senderPublic), senderKey.privateKey), ['OK'], 'secureQueue');
     } else {
-      check(await client.command('secureQueue', created.recipientId, encodeRecipientSecures(senderPublic), recipientKey.privateKey), ['OK'], 'secureQueue');
+      expectReply(await client.command('secureQueue', created.recipientId, encodeRecipientSecures(senderPublic), recipientKey.privateKey), ['OK'], 'secureQueue');
     }
   } catch (error) {
     await deleteQueueQuietly(client, queue);
@@ -123,7 +123,7 @@ async function createSecuredQueue(client: SmpClient, plan: SmpCheckPlan): Promis
 }
 
 async function deleteQueue(client: SmpClient, queue: TestQueue): Promise<void> {
-  check(await client.command('deleteQueue', queue.recipientId, encodeDelete(), queue.recipientKey.privateKey), ['OK'], 'deleteQueue');
+  expectReply(await client.command('deleteQueue', queue.recipientId, encodeDelete(), queue.recipientKey.privateKey), ['OK'], 'deleteQueue');
 }
 
 /** Best effort after a failure: leave no test queue behind. */
@@ -190,7 +190,7 @@ async function runPing(client: SmpClient, plan: SmpCheckPlan, context: CheckCont
     state.step = count > 1 ? `ping ${index + 1}/${count}` : 'ping';
     const sentAt = context.clock.monotonicNow();
     state.sent += 1;
-    check(await client.command(state.step, noEntity, encodePing()), ['PONG'], state.step);
+    expectReply(await client.command(state.step, noEntity, encodePing()), ['PONG'], state.step);
     const rtt = context.clock.monotonicNow() - sentAt;
     state.received += 1;
     first ??= rtt;
@@ -233,7 +233,7 @@ async function runDelivery(receiver: SmpClient, plan: SmpCheckPlan, context: Che
       const arrival = receiver.nextMessage(`receive${label}`, queue.recipientId, plan.transport.protocolTimeoutMs);
       // Settled later; keep an early rejection from being reported as unhandled.
       arrival.catch(() => {});
-      check(await sender.command(state.step, queue.senderId, encodeSend(body), queue.senderKey.privateKey), ['OK'], state.step);
+      expectReply(await sender.command(state.step, queue.senderId, encodeSend(body), queue.senderKey.privateKey), ['OK'], state.step);
       state.step = `receive${label}`;
       const message = await arrival;
       const deliveryMs = message.receivedAt - sentAt;
@@ -252,7 +252,7 @@ async function runDelivery(receiver: SmpClient, plan: SmpCheckPlan, context: Che
         throw new ProbeFailure('integrity_error', `verify${label}`, `verify${label}: the received body differs from the one sent`);
       }
       state.step = `ack${label}`;
-      check(await receiver.command(state.step, queue.recipientId, encodeAck(message.messageId), queue.recipientKey.privateKey), ['OK', 'MSG'], state.step);
+      expectReply(await receiver.command(state.step, queue.recipientId, encodeAck(message.messageId), queue.recipientKey.privateKey), ['OK', 'MSG'], state.step);
       state.received += 1;
       context.metrics.histogram('delivery_time', deliveryMs, { unit: 'ms' });
       if (index === 0) state.phases.delivery = roundMs(deliveryMs);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import type { KeyObject } from 'node:crypto';
-import type { CheckContext, DialTimings } from '@vigil/core';
+import { type CheckContext, type DialTimings, abortReasonCode } from '@vigil/core';
 import {
   BLOCK_SIZE,
   type BlockCipherChain,
@@ -122,7 +122,10 @@ export class SmpClient {
   }
 
   private readonly onAbort = (): void => {
-    this.fail(new ProbeFailure('timeout', 'run', 'the run timed out'));
+    // The run's timeout, or the monitor stopping: name the step that was waiting.
+    const reason = abortReasonCode(this.context.signal.reason);
+    const step = this.currentStep();
+    this.fail(new ProbeFailure(reason, step, `${reason === 'timeout' ? 'the run timed out' : 'aborted'} during ${step}`));
   };
 
   private async handshake(options: SmpConnectOptions, timings: DialTimings, remoteAddress: string | undefined): Promise<void> {

@@ -1,7 +1,7 @@
 import http2, { type ClientHttp2Session } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import type { KeyObject } from 'node:crypto';
-import type { CheckContext, DialTimings } from '@vigil/core';
+import { type CheckContext, type DialTimings, abortReasonCode } from '@vigil/core';
 import {
   BLOCK_SIZE,
   ProbeFailure,
@@ -102,7 +102,10 @@ export class XftpClient {
           reject(error);
         } else resolve(value as Buffer);
       };
-      const onAbort = (): void => finish(new ProbeFailure('timeout', step, `the run timed out during ${step}`));
+      const onAbort = (): void => {
+        const reason = abortReasonCode(context.signal.reason);
+        finish(new ProbeFailure(reason, step, `${reason === 'timeout' ? 'the run timed out' : 'aborted'} during ${step}`));
+      };
       const timer = context.clock.setTimeout(() => finish(new ProbeFailure('unresponsive', step, `${step}: no answer within ${timeoutMs} ms`)), timeoutMs);
       if (context.signal.aborted) {
         onAbort();

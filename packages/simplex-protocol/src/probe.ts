@@ -1,5 +1,5 @@
 import type { TLSSocket } from 'node:tls';
-import { type CheckContext, type CheckStatus, type DialResult, type ReasonCode, VigilError, classifyNetworkError, redactText } from '@vigil/core';
+import { type CheckContext, type CheckStatus, type DialResult, type ReasonCode, VigilError, abortReasonCode, classifyNetworkError, redactText } from '@vigil/core';
 import { redactServerAddresses } from './address.js';
 import type { IdentityProblem } from './handshake.js';
 import type { SimplexTransportPlan } from './transport-options.js';
@@ -41,8 +41,7 @@ export function statusForReason(reason: ReasonCode): CheckStatus {
 export function toProbeFailure(error: unknown, step: string, signal: AbortSignal): ProbeFailure {
   if (error instanceof ProbeFailure) return error;
   if (signal.aborted) {
-    const classified = classifyNetworkError(signal.reason);
-    const reason = classified.reason === 'aborted' ? 'aborted' : 'timeout';
+    const reason = abortReasonCode(signal.reason);
     return new ProbeFailure(reason, step, `${reason === 'timeout' ? 'the run timed out' : 'aborted'} during ${step}`);
   }
   if (VigilError.isInstance(error) && error.reason === 'probe_error') return new ProbeFailure('probe_error', step, `${step}: ${error.message.replace(/^\[[a-z-]+\] /, '')}`);
