@@ -203,7 +203,10 @@ export function createMonitor(options: MonitorOptions = {}): Monitor {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const dialer = options.dialer ?? createDialer({ clock });
-  const metrics = options.metrics ?? createMetricsEngine({ clock, snapshotIntervalMs: options.snapshotInterval === undefined ? undefined : parseDuration(options.snapshotInterval, 'snapshotInterval') });
+  const metrics =
+    options.metrics ??
+    // The monitor closes intervals itself (snapshot timer, queries), so the engine needs no timer of its own.
+    createMetricsEngine({ clock, rotation: 'manual', snapshotIntervalMs: options.snapshotInterval === undefined ? undefined : parseDuration(options.snapshotInterval, 'snapshotInterval') });
   const snapshotIntervalMs = parseDuration(options.snapshotInterval ?? 60_000, 'snapshotInterval');
   const alertTickMs = parseDuration(options.alertTickInterval ?? 5_000, 'alertTickInterval');
   const stopTimeoutMs = parseDuration(options.stopTimeout ?? 30_000, 'stopTimeout');

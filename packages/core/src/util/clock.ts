@@ -14,7 +14,7 @@ export interface Clock {
   clearTimeout(handle: TimerHandle): void;
 }
 
-/** The real clock: `Date.now`, `performance.now` and unref'd Node timers. */
+/** The real clock: `Date.now`, `performance.now` and Node timers (which keep a running monitor's process alive). */
 export const systemClock: Clock = Object.freeze({
   now: () => Date.now(),
   monotonicNow: () => performance.now(),
