@@ -1,5 +1,5 @@
 import { startSmpTestServer, startSocksProxy, startXftpTestServer } from '@vigil/test-utils';
-import type { SmpTestServer, SocksProxy, XftpTestServer } from '@vigil/test-utils';
+import type { SmpMisbehaviour, SmpTestServer, SocksProxy, XftpTestServer } from '@vigil/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../main.js';
 import { createCapturingIo } from '../test-io.js';
@@ -90,5 +90,39 @@ describe('vigil check smp / xftp', () => {
     const wrongScheme = await vigil(['check', 'xftp', smp.address]);
     expect(wrongScheme.code).toBe(3);
     expect(wrongScheme.stderr).toMatch(/xftp:\/\//);
+  });
+
+  const misbehaviours: Array<[SmpMisbehaviour, string]> = [
+    ['wrong-identity', 'identity_mismatch'],
+    ['forged-key-signature', 'identity_mismatch'],
+    ['session-mismatch', 'session_mismatch'],
+    ['close-after-hello', 'incompatible_version'],
+    ['silent', 'unresponsive'],
+    ['never-answer', 'unresponsive'],
+    ['garbage-hello', 'probe_error'],
+    ['truncated-hello', 'probe_error'],
+    ['garbage-block', 'probe_error'],
+    ['truncated-block', 'probe_error'],
+  ];
+  it.each(misbehaviours)('a relay misbehaving with %s: exit 2 (CRITICAL), reason %s', async (misbehaviour, reason) => {
+    const server = await startSmpTestServer({ misbehaviour });
+    try {
+      const { code, stdout } = await vigil(['check', 'smp', server.address, '--protocol-timeout', '1500ms', '--json']);
+      expect(code).toBe(2);
+      expect(summaryOf(stdout)).toMatchObject({ status: 'down', reason });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a corrupted message body in delivery mode: exit 2, integrity_error', async () => {
+    const server = await startSmpTestServer({ misbehaviour: 'corrupt-message-body' });
+    try {
+      const { code, stdout } = await vigil(['check', 'smp', server.address, '--mode', 'delivery', '--json']);
+      expect(code).toBe(2);
+      expect(summaryOf(stdout)).toMatchObject({ status: 'down', reason: 'integrity_error' });
+    } finally {
+      await server.close();
+    }
   });
 });
