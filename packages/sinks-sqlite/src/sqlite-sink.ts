@@ -74,6 +74,8 @@ export function createSqliteSink(options: SqliteSinkOptions = {}, runtime: Sqlit
     if (!store) {
       store = new StoreConnection(openStoreDatabase(file, { readonly: false, busyTimeoutMs: settings.busyTimeout, synchronous: settings.synchronous, now: clock.now() }), file);
       queries = createQueries(store, clock);
+      // First cleanup soon after opening (it also rolls up what a previous run left), then every interval.
+      armMaintenance(0);
     }
     return store;
   };
@@ -196,8 +198,6 @@ export function createSqliteSink(options: SqliteSinkOptions = {}, runtime: Sqlit
     path: file,
     async start() {
       ensureOpen();
-      // First cleanup soon after start (it also rolls up what a previous run left), then every interval.
-      armMaintenance(0);
     },
     async write(batch: readonly SinkRecord[], writeOptions): Promise<WriteResult> {
       if (shutdownPromise) throw new VigilError('VIGIL_ERR_SHUT_DOWN', '[sinks-sqlite] write after shutdown');
