@@ -8,6 +8,8 @@ import { udpCheckPlugin } from '@vigil/checks-udp';
 import { smpCheckPlugin } from '@vigil/checks-smp';
 import { xftpCheckPlugin } from '@vigil/checks-xftp';
 import { sqliteSinkPlugin } from '@vigil/sinks-sqlite';
+import { influxdbSinkPlugin } from '@vigil/sinks-influxdb';
+import { prometheusSinkPlugin } from '@vigil/sinks-prometheus';
 
 /** Every plugin the CLI knows by type; add new packages' plugin definitions here. */
 export const builtinPlugins: readonly PluginDefinition[] = [
@@ -20,6 +22,8 @@ export const builtinPlugins: readonly PluginDefinition[] = [
   xftpCheckPlugin as PluginDefinition,
   jsonlFileSinkPlugin as PluginDefinition,
   sqliteSinkPlugin as PluginDefinition,
+  influxdbSinkPlugin as PluginDefinition,
+  prometheusSinkPlugin as PluginDefinition,
 ];
 
 /** A registry holding the built-in plugins. */
