@@ -67,3 +67,7 @@ export type {
 // --- SMTP test server: aiosmtpd (src/smtp) ---
 export { startSmtpServer } from './smtp/smtp-server.js';
 export type { ReceivedMail, SmtpBehaviour, SmtpServer, SmtpServerOptions } from './smtp/smtp-server.js';
+
+// --- recording logger (src/recording-logger.ts) ---
+export { createRecordingLogger } from './recording-logger.js';
+export type { RecordedLogLine, RecordingLogger } from './recording-logger.js';

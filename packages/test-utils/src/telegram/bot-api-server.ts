@@ -100,12 +100,18 @@ export interface TelegramBotApiServer extends LocalServer {
   readonly confirmedOffset: number;
   /** Queues a text message from a user as an update; returns its update_id. */
   pushMessage(input: TelegramUserMessageInput): number;
-  /** Queues any JSON value as an update, as is (malformed ones included); returns the update id slot it takes (confirm it with offset slot + 1). */
+  /**
+   * Queues any JSON value as an update, as is (malformed ones included); returns the update id
+   * slot it takes (confirmed by offset slot + 1). A function receives the slot, to build an
+   * update whose `update_id` is consistent with its neighbours.
+   */
   pushRawUpdate(update: unknown): number;
   /** The next call of `method` gets this answer instead (each failure is used once, in order). */
   failNext(method: string, ...failures: TelegramScriptedFailure[]): void;
   /** Resolves once at least `count` messages were accepted; rejects after `timeoutMs`. */
   waitForMessages(count: number, timeoutMs?: number): Promise<readonly TelegramSentMessage[]>;
+  /** Resolves with the first message sent in reply (`reply_parameters`) to the message of a pushed update. */
+  waitForReply(updateId: number, timeoutMs?: number): Promise<TelegramSentMessage>;
   /** Resolves once a getUpdates call confirmed `offset` (or more); rejects after `timeoutMs`. */
   waitForConfirmedOffset(offset: number, timeoutMs?: number): Promise<void>;
 }
@@ -215,6 +221,8 @@ export async function startTelegramBotApiServer(options: TelegramBotApiServerOpt
   // Telegram's update ids start at some positive number and grow by one.
   let nextUpdateId = randomInt(100_000, 900_000);
   let nextMessageId = 1;
+  // Pushed user messages: update id -> message id, so replies can be matched.
+  const pushedMessageIds = new Map<number, number>();
   let confirmedOffset = 0;
   let activePoll: LongPoll | undefined;
   let closed = false;
@@ -470,6 +478,7 @@ export async function startTelegramBotApiServer(options: TelegramBotApiServerOpt
         ...(commandLength === undefined ? {} : { entities: [{ type: 'bot_command', offset: 0, length: commandLength }] }),
         ...(input.messageThreadId === undefined ? {} : { message_thread_id: input.messageThreadId, is_topic_message: true }),
       };
+      pushedMessageIds.set(updateId, nextMessageId);
       nextMessageId += 1;
       return enqueue({ update_id: updateId, message }, updateId);
     },
@@ -477,7 +486,7 @@ export async function startTelegramBotApiServer(options: TelegramBotApiServerOpt
       // A raw update takes the next id slot, so it is confirmed like its neighbours.
       const updateId = nextUpdateId;
       nextUpdateId += 1;
-      return enqueue(update, updateId);
+      return enqueue(typeof update === 'function' ? (update as (slot: number) => unknown)(updateId) : update, updateId);
     },
     failNext(method, ...failures) {
       const key = method.toLowerCase();
@@ -486,6 +495,13 @@ export async function startTelegramBotApiServer(options: TelegramBotApiServerOpt
     async waitForMessages(count, timeoutMs = 10_000) {
       await waitFor(messageWaiters, () => messages.length >= count, timeoutMs, `${count} messages (have ${messages.length})`);
       return messages;
+    },
+    async waitForReply(updateId, timeoutMs = 10_000) {
+      const messageId = pushedMessageIds.get(updateId);
+      if (messageId === undefined) throw new Error(`[test-utils] Bot API server: update ${updateId} was not pushed with pushMessage`);
+      const find = (): TelegramSentMessage | undefined => messages.find((message) => message.replyToMessageId === messageId);
+      await waitFor(messageWaiters, () => find() !== undefined, timeoutMs, `a reply to update ${updateId}`);
+      return find() as TelegramSentMessage;
     },
     waitForConfirmedOffset(offset, timeoutMs = 10_000) {
       return waitFor(offsetWaiters, () => confirmedOffset >= offset, timeoutMs, `offset ${offset} to be confirmed (at ${confirmedOffset})`);
