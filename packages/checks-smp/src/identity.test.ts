@@ -1,7 +1,7 @@
 // verifyServerIdentity (doc §1.2, §2.4) on generated chains: which certificate is the identity,
 // which chain lengths pass, and every way a chain or the hello's signed key can be wrong.
 import { createHash } from 'node:crypto';
-import { encodePublicKey, generateX25519KeyPair, parseSignedServerKey, verifyServerIdentity } from '@vigil/simplex-protocol';
+import { IdentityCache, encodePublicKey, generateX25519KeyPair, parseSignedServerKey, verifyServerIdentity } from '@vigil/simplex-protocol';
 import { type GeneratedCertificate, encodeSignedServerKey, generateCertificate } from '@vigil/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -12,7 +12,7 @@ function sha256(der: Buffer): Buffer {
   return createHash('sha256').update(der).digest();
 }
 
-function verify(chain: GeneratedCertificate[], options: { keyHash?: Buffer; signedBy?: GeneratedCertificate; allowed?: number[]; tlsLeaf?: Buffer } = {}) {
+function verify(chain: GeneratedCertificate[], options: { keyHash?: Buffer; signedBy?: GeneratedCertificate; allowed?: number[]; tlsLeaf?: Buffer; cache?: IdentityCache; at?: number } = {}) {
   const certificates = chain.map((certificate) => certificate.certificateDer);
   const signer = options.signedBy ?? (chain[0] as GeneratedCertificate);
   const signedKey = parseSignedServerKey(encodeSignedServerKey(encodePublicKey(generateX25519KeyPair().publicKey), signer.privateKey, signer.keyType as 'ed25519' | 'ed448'));
@@ -22,7 +22,8 @@ function verify(chain: GeneratedCertificate[], options: { keyHash?: Buffer; sign
     tlsLeaf: options.tlsLeaf ?? (certificates[0] as Buffer),
     signedKey,
     allowedChainLengths: options.allowed ?? [2, 3, 4],
-    now,
+    now: options.at ?? now,
+    ...(options.cache ? { cache: options.cache } : {}),
   });
 }
 
@@ -83,5 +84,16 @@ describe('verifyServerIdentity', () => {
   it('rejects a hello key signed by anything but the TLS leaf key (even the identity CA)', () => {
     expect(verify([leaf, root], { signedBy: root })).toMatchObject({ ok: false, problem: { kind: 'signature_invalid' } });
     expect(verify([leaf, root], { signedBy: ed448Leaf })).toMatchObject({ ok: false, problem: { kind: 'signature_invalid' } });
+  });
+
+  it('a cache skips re-verifying a known chain, but never the per-connection key signature, another chain or an expired one', async () => {
+    const cache = new IdentityCache();
+    expect(verify([leaf, root], { cache }).ok).toBe(true);
+    expect(verify([leaf, root], { cache }).ok).toBe(true);
+    expect(verify([leaf, root], { cache, signedBy: root })).toMatchObject({ ok: false, problem: { kind: 'signature_invalid' } });
+    const stranger = await generateCertificate({ keyType: 'ed25519', certificateAuthority: true });
+    const strangersLeaf = await generateCertificate({ keyType: 'ed25519', issuer: stranger, altNames: [] });
+    expect(verify([strangersLeaf, root], { cache })).toMatchObject({ ok: false, problem: { kind: 'chain_invalid' } });
+    expect(verify([leaf, root], { cache, at: leaf.notAfter.getTime() + dayMs })).toMatchObject({ ok: false, problem: { kind: 'expired' } });
   });
 });

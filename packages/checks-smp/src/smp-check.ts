@@ -12,6 +12,7 @@ import {
   redactText,
 } from '@vigil/core';
 import {
+  IdentityCache,
   ProbeFailure,
   RECEIVED_MESSAGE_PADDED_SIZE,
   type SimplexTransportPlan,
@@ -53,6 +54,8 @@ interface SmpCheckPlan {
   /** The address without its password, for display. */
   readonly displayAddress: string;
   readonly target: string;
+  /** Verified certificate chains of this check's server (per instance, never shared). */
+  readonly identityCache: IdentityCache;
 }
 
 /**
@@ -221,7 +224,7 @@ async function runDelivery(receiver: SmpClient, plan: SmpCheckPlan, context: Che
   let sender: SmpClient | undefined;
   try {
     state.step = 'connectSender';
-    sender = await SmpClient.connect(context, { plan: plan.transport, versions: plan.options.versions, sendClientKey: plan.options.blockEncryption });
+    sender = await SmpClient.connect(context, { plan: plan.transport, versions: plan.options.versions, sendClientKey: plan.options.blockEncryption, identityCache: plan.identityCache });
     const secret = x25519(queue.dhKey.privateKey, decodePublicKey(queue.serverDhKey, 'x25519', 'IDS server DH key'));
     for (let index = 0; index < count; index += 1) {
       if (index > 0) await sleepFor(context, intervalMs);
@@ -272,7 +275,7 @@ async function runDelivery(receiver: SmpClient, plan: SmpCheckPlan, context: Che
 function buildPlan(options: ParsedSmpCheckOptions): SmpCheckPlan {
   const transport = resolveTransportPlan('checks-smp', 'smp', options.server, options);
   const target = transport.host.includes(':') ? `[${transport.host}]:${transport.port}` : `${transport.host}:${transport.port}`;
-  return Object.freeze({ options, transport, displayAddress: formatServerAddress(transport.address), target });
+  return Object.freeze({ options, transport, displayAddress: formatServerAddress(transport.address), target, identityCache: new IdentityCache() });
 }
 
 function parse(options: SmpCheckOptions): ParsedSmpCheckOptions {
@@ -315,7 +318,7 @@ export function createSmpCheck(options: SmpCheckOptions): Check {
     let summary: string | undefined;
     let failure: ProbeFailure | undefined;
     try {
-      client = await SmpClient.connect(context, { plan: plan.transport, versions: plan.options.versions, sendClientKey: plan.options.blockEncryption });
+      client = await SmpClient.connect(context, { plan: plan.transport, versions: plan.options.versions, sendClientKey: plan.options.blockEncryption, identityCache: plan.identityCache });
       recordSession(state, context, client.facts);
       if (plan.options.mode === 'ping') summary = await runPing(client, plan, context, state);
       else if (plan.options.mode === 'queue') summary = await runQueue(client, plan, context, state);

@@ -5,6 +5,7 @@ import { type CheckContext, type DialTimings, abortReasonCode } from '@vigil/cor
 import {
   BLOCK_SIZE,
   type BlockCipherChain,
+  type IdentityCache,
   ProbeFailure,
   type ServerHello,
   type SimplexTransportPlan,
@@ -59,6 +60,8 @@ export interface SmpConnectOptions {
   readonly versions: VersionRange;
   /** Send the X25519 key in the hello (block encryption from v11), as the official client does. */
   readonly sendClientKey: boolean;
+  /** The check instance's cache of verified chains. */
+  readonly identityCache?: IdentityCache;
 }
 
 /** Facts about the connection for results. */
@@ -142,7 +145,7 @@ export class SmpClient {
     const now = context.clock.now();
     const tlsLeaf = tlsChain[0] ?? Buffer.alloc(0);
     // First the chain TLS presented (the official client's TLS hook), then the session id, then the hello's own chain and key.
-    const tlsIdentity = verifyServerIdentity({ certificates: tlsChain, keyHash: options.plan.address.keyHash, tlsLeaf, signedKey: undefined, allowedChainLengths: [2, 3, 4], now });
+    const tlsIdentity = verifyServerIdentity({ certificates: tlsChain, keyHash: options.plan.address.keyHash, tlsLeaf, signedKey: undefined, allowedChainLengths: [2, 3, 4], now, ...(options.identityCache ? { cache: options.identityCache } : {}) });
     if (!tlsIdentity.ok) throw identityFailure(tlsIdentity.problem, 'tls identity');
     const tlsUnique = socket.getFinished();
     if (!tlsUnique || !tlsUnique.equals(hello.sessionId)) {
@@ -159,6 +162,7 @@ export class SmpClient {
         signedKey: hello.signedKey,
         allowedChainLengths: [2, 3, 4],
         now,
+        ...(options.identityCache ? { cache: options.identityCache } : {}),
       });
       if (!helloIdentity.ok) throw identityFailure(helloIdentity.problem, 'hello identity');
       identity = helloIdentity.identity;

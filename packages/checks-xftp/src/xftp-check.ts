@@ -12,6 +12,7 @@ import {
   redactText,
 } from '@vigil/core';
 import {
+  IdentityCache,
   ProbeFailure,
   type SimplexTransportPlan,
   type XftpResponse,
@@ -51,6 +52,8 @@ interface XftpCheckPlan {
   readonly transport: SimplexTransportPlan;
   readonly displayAddress: string;
   readonly target: string;
+  /** Verified certificate chains of this check's server (per instance, never shared). */
+  readonly identityCache: IdentityCache;
 }
 
 /** Maps an XFTP `ERR` (doc §6.1) to a reason, as for SMP (doc §6.2). */
@@ -218,7 +221,7 @@ async function runFile(client: XftpClient, plan: XftpCheckPlan, context: CheckCo
 function buildPlan(options: ParsedXftpCheckOptions): XftpCheckPlan {
   const transport = resolveTransportPlan('checks-xftp', 'xftp', options.server, options);
   const target = transport.host.includes(':') ? `[${transport.host}]:${transport.port}` : `${transport.host}:${transport.port}`;
-  return Object.freeze({ options, transport, displayAddress: formatServerAddress(transport.address), target });
+  return Object.freeze({ options, transport, displayAddress: formatServerAddress(transport.address), target, identityCache: new IdentityCache() });
 }
 
 function parse(options: XftpCheckOptions): ParsedXftpCheckOptions {
@@ -266,7 +269,7 @@ export function createXftpCheck(options: XftpCheckOptions): Check {
     let summary: string | undefined;
     let failure: ProbeFailure | undefined;
     try {
-      client = await XftpClient.connect(context, plan.transport, plan.options.versions);
+      client = await XftpClient.connect(context, plan.transport, plan.options.versions, plan.identityCache);
       recordSession(state, context, client.facts);
       summary = plan.options.mode === 'ping' ? await runPing(client, plan, context, state) : await runFile(client, plan, context, state);
     } catch (error) {

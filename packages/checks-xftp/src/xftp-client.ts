@@ -4,6 +4,7 @@ import type { KeyObject } from 'node:crypto';
 import { type CheckContext, type DialTimings, abortReasonCode } from '@vigil/core';
 import {
   BLOCK_SIZE,
+  type IdentityCache,
   ProbeFailure,
   type ServerHello,
   type SimplexTransportPlan,
@@ -63,7 +64,7 @@ export class XftpClient {
     private readonly plan: SimplexTransportPlan,
   ) {}
 
-  static async connect(context: CheckContext, plan: SimplexTransportPlan, versions: VersionRange): Promise<XftpClient> {
+  static async connect(context: CheckContext, plan: SimplexTransportPlan, versions: VersionRange, identityCache?: IdentityCache): Promise<XftpClient> {
     const dialed = await dialSimplex(context, plan, 'xftp/1');
     const { socket } = dialed;
     const authority = `https://${plan.host.includes(':') ? `[${plan.host}]` : plan.host}:${plan.port}`;
@@ -77,7 +78,7 @@ export class XftpClient {
     session.on('error', () => {});
     const client = new XftpClient(socket, session, context, plan);
     try {
-      await client.handshake(versions, dialed.timings, dialed.remoteAddress);
+      await client.handshake(versions, dialed.timings, dialed.remoteAddress, identityCache);
       return client;
     } catch (error) {
       client.close();
@@ -135,7 +136,8 @@ export class XftpClient {
     });
   }
 
-  private async handshake(versions: VersionRange, timings: DialTimings, remoteAddress: string | undefined): Promise<void> {
+  private async handshake(versions: VersionRange, timings: DialTimings, remoteAddress: string | undefined, identityCache: IdentityCache | undefined): Promise<void> {
+    const cache = identityCache ? { cache: identityCache } : {};
     const { socket, context, plan } = this;
     const started = context.clock.monotonicNow();
     const helloBody = await this.post('hello', Buffer.alloc(0), plan.protocolTimeoutMs);
@@ -150,7 +152,7 @@ export class XftpClient {
     const tlsChain = tlsPeerChain(socket);
     const tlsLeaf = tlsChain[0] ?? Buffer.alloc(0);
     // XFTP's client requires exactly two certificates (doc §1.2).
-    const tlsIdentity = verifyServerIdentity({ certificates: tlsChain, keyHash: plan.address.keyHash, tlsLeaf, signedKey: undefined, allowedChainLengths: [2], now });
+    const tlsIdentity = verifyServerIdentity({ certificates: tlsChain, keyHash: plan.address.keyHash, tlsLeaf, signedKey: undefined, allowedChainLengths: [2], now, ...cache });
     if (!tlsIdentity.ok) throw identityFailure(tlsIdentity.problem, 'tls identity');
     const tlsUnique = socket.getFinished();
     if (!tlsUnique || !tlsUnique.equals(hello.sessionId)) {
@@ -163,6 +165,7 @@ export class XftpClient {
       signedKey: hello.signedKey,
       allowedChainLengths: [2],
       now,
+      ...cache,
     });
     if (!helloIdentity.ok) throw identityFailure(helloIdentity.problem, 'hello identity');
     const version = negotiateVersion(hello.versions, versions);

@@ -195,6 +195,41 @@ export interface VerifyIdentityOptions {
   /** 2..4 for SMP; exactly 2 for XFTP (doc §1.2). */
   readonly allowedChainLengths: readonly number[];
   readonly now: number;
+  /** Remembers chains that verified, so a check probing the same server skips re-parsing them. */
+  readonly cache?: IdentityCache;
+}
+
+/** A chain that verified: its validity window and what the signed-key check needs. */
+interface VerifiedChain {
+  readonly notBefore: number;
+  readonly notAfter: number;
+  readonly leafKey: KeyObject;
+  readonly leafNotAfter: string;
+  readonly identityNotAfter: string;
+}
+
+/**
+ * Chains that verified, by their bytes. Parsing and verifying X.509 costs milliseconds per run
+ * while a server's chain changes rarely; the signed key (fresh per connection) is always checked.
+ * One per check instance; it holds at most a few chains.
+ */
+export class IdentityCache {
+  private readonly chains = new Map<string, VerifiedChain>();
+
+  /** The verified chain with exactly these bytes, if it is valid at `now`. */
+  get(certificates: readonly Buffer[], now: number): VerifiedChain | undefined {
+    const chain = this.chains.get(IdentityCache.key(certificates));
+    return chain && now >= chain.notBefore && now <= chain.notAfter ? chain : undefined;
+  }
+
+  set(certificates: readonly Buffer[], chain: VerifiedChain): void {
+    if (this.chains.size >= 8) this.chains.clear();
+    this.chains.set(IdentityCache.key(certificates), chain);
+  }
+
+  private static key(certificates: readonly Buffer[]): string {
+    return sha256(...certificates.flatMap((der) => [Buffer.from([der.length >> 16, der.length >> 8, der.length & 0xff]), der])).toString('hex');
+  }
 }
 
 function parseCertificate(der: Buffer, index: number): X509Certificate | IdentityProblem {
@@ -203,6 +238,41 @@ function parseCertificate(der: Buffer, index: number): X509Certificate | Identit
   } catch {
     return { kind: 'chain_invalid', message: `certificate ${index + 1} of the chain does not parse` };
   }
+}
+
+/** Parses and verifies a chain: signatures, CA flags, validity (the costly, cacheable part). */
+function verifyChain(certificates: readonly Buffer[], now: number): VerifiedChain | IdentityProblem {
+  const parsed: X509Certificate[] = [];
+  for (const [index, der] of certificates.entries()) {
+    const certificate = parseCertificate(der, index);
+    if (!(certificate instanceof X509Certificate)) return certificate;
+    parsed.push(certificate);
+  }
+  for (let index = 0; index < parsed.length; index += 1) {
+    const certificate = parsed[index] as X509Certificate;
+    // The last certificate is the trust anchor: it signs itself (doc §1.2 table).
+    const issuer = parsed[index + 1] ?? certificate;
+    let signed = false;
+    try {
+      signed = certificate.verify(issuer.publicKey);
+    } catch {
+      signed = false;
+    }
+    if (!signed) return { kind: 'chain_invalid', message: `certificate ${index + 1} is not signed by certificate ${Math.min(index + 2, parsed.length)}` };
+    if (index > 0 && !certificate.ca) return { kind: 'chain_invalid', message: `certificate ${index + 1} signs others but is not a CA` };
+    const notBefore = Date.parse(certificate.validFrom);
+    const notAfter = Date.parse(certificate.validTo);
+    if (!(now >= notBefore && now <= notAfter)) {
+      return { kind: 'expired', message: `certificate ${index + 1} is outside its validity (${certificate.validFrom} - ${certificate.validTo})`, notAfter: certificate.validTo };
+    }
+  }
+  return {
+    notBefore: Math.max(...parsed.map((certificate) => Date.parse(certificate.validFrom))),
+    notAfter: Math.min(...parsed.map((certificate) => Date.parse(certificate.validTo))),
+    leafKey: (parsed[0] as X509Certificate).publicKey,
+    leafNotAfter: new Date((parsed[0] as X509Certificate).validTo).toISOString(),
+    identityNotAfter: new Date((parsed[1] as X509Certificate).validTo).toISOString(),
+  };
 }
 
 /**
@@ -223,33 +293,16 @@ export function verifyServerIdentity(options: VerifyIdentityOptions): { ok: true
     const actualKeyHash = `${identityHash.toString('base64url')}=`;
     return { ok: false, problem: { kind: 'key_hash_mismatch', message: `the identity certificate hashes to ${actualKeyHash}, not the address's key hash`, actualKeyHash } };
   }
-  const parsed: X509Certificate[] = [];
-  for (const [index, der] of certificates.entries()) {
-    const certificate = parseCertificate(der, index);
-    if (!(certificate instanceof X509Certificate)) return { ok: false, problem: certificate };
-    parsed.push(certificate);
-  }
-  for (let index = 0; index < parsed.length; index += 1) {
-    const certificate = parsed[index] as X509Certificate;
-    // The last certificate is the trust anchor: it signs itself (doc §1.2 table).
-    const issuer = parsed[index + 1] ?? certificate;
-    let signed = false;
-    try {
-      signed = certificate.verify(issuer.publicKey);
-    } catch {
-      signed = false;
-    }
-    if (!signed) return { ok: false, problem: { kind: 'chain_invalid', message: `certificate ${index + 1} is not signed by certificate ${Math.min(index + 2, parsed.length)}` } };
-    if (index > 0 && !certificate.ca) return { ok: false, problem: { kind: 'chain_invalid', message: `certificate ${index + 1} signs others but is not a CA` } };
-    const notBefore = Date.parse(certificate.validFrom);
-    const notAfter = Date.parse(certificate.validTo);
-    if (!(options.now >= notBefore && options.now <= notAfter)) {
-      return { ok: false, problem: { kind: 'expired', message: `certificate ${index + 1} is outside its validity (${certificate.validFrom} - ${certificate.validTo})`, notAfter: certificate.validTo } };
-    }
+  let chain = options.cache?.get(certificates, options.now);
+  if (chain === undefined) {
+    const verified = verifyChain(certificates, options.now);
+    if (!('leafKey' in verified)) return { ok: false, problem: verified };
+    chain = verified;
+    options.cache?.set(certificates, chain);
   }
   let serverKey: KeyObject | undefined;
   if (options.signedKey !== undefined) {
-    const leafKey = (parsed[0] as X509Certificate).publicKey;
+    const { leafKey } = chain;
     if (leafKey.asymmetricKeyType !== options.signedKey.algorithm || !verifySignature(leafKey, options.signedKey.signedBytes, options.signedKey.signature)) {
       return { ok: false, problem: { kind: 'signature_invalid', message: 'the X25519 key in the hello is not signed by the TLS certificate key' } };
     }
@@ -259,9 +312,9 @@ export function verifyServerIdentity(options: VerifyIdentityOptions): { ok: true
     ok: true,
     identity: {
       serverKey,
-      chainLength: parsed.length,
-      leafNotAfter: new Date((parsed[0] as X509Certificate).validTo).toISOString(),
-      identityNotAfter: new Date((parsed[1] as X509Certificate).validTo).toISOString(),
+      chainLength: certificates.length,
+      leafNotAfter: chain.leafNotAfter,
+      identityNotAfter: chain.identityNotAfter,
       signatureAlgorithm: options.signedKey?.algorithm,
     },
   };

@@ -44,6 +44,7 @@ export type { KeyPair } from './crypto.js';
 
 // --- handshake and identity (doc §2.4, §3, §4.3) ---
 export {
+  IdentityCache,
   decodeSmpServerHello,
   decodeXftpServerHello,
   encodeSmpClientHello,

@@ -1,5 +1,5 @@
 import type { TLSSocket } from 'node:tls';
-import { type CheckContext, type CheckStatus, type DialResult, type ReasonCode, VigilError, abortReasonCode, classifyNetworkError, redactText } from '@vigil/core';
+import { type CheckContext, type CheckStatus, type DialResult, type ReasonCode, type TlsDialOptions, VigilError, abortReasonCode, classifyNetworkError, redactText } from '@vigil/core';
 import { redactServerAddresses } from './address.js';
 import type { IdentityProblem } from './handshake.js';
 import type { SimplexTransportPlan } from './transport-options.js';
@@ -49,6 +49,17 @@ export function toProbeFailure(error: unknown, step: string, signal: AbortSignal
   return new ProbeFailure('probe_error', step, `${step}: ${message}`);
 }
 
+// One frozen options object per protocol: the dialer caches its TLS context per options object.
+const tlsOptionsByAlpn: Readonly<Record<string, TlsDialOptions>> = Object.freeze({
+  'smp/1': Object.freeze({ servername: false, alpn: Object.freeze(['smp/1']), verify: false }),
+  'xftp/1': Object.freeze({ servername: false, alpn: Object.freeze(['xftp/1']), verify: false }),
+});
+
+/** No SNI (doc §2.3), the protocol's ALPN (§2.2); the chain is verified by the probe itself (§2.4). */
+function tlsOptionsFor(alpn: string): TlsDialOptions {
+  return tlsOptionsByAlpn[alpn] ?? { servername: false, alpn: [alpn], verify: false };
+}
+
 const unreachableReasons: ReadonlySet<ReasonCode> = new Set(['connection_refused', 'dns_error', 'network_unreachable', 'proxy_error', 'connection_reset', 'timeout']);
 
 /**
@@ -64,7 +75,7 @@ export async function dialSimplex(context: CheckContext, plan: SimplexTransportP
       host: plan.host,
       port: plan.port,
       signal,
-      tls: { servername: false, alpn: [alpn], verify: false },
+      tls: tlsOptionsFor(alpn),
       proxy: plan.proxy ?? false,
       onion: plan.onion,
       family: plan.family,

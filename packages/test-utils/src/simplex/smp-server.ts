@@ -472,6 +472,8 @@ export async function startSmpTestServer(options: SmpTestServerOptions = {}): Pr
   server.on('connection', (socket) => tracker.track(socket));
   server.on('secureConnection', (socket: TLSSocket) => {
     socket.on('error', () => {});
+    // Blocks are whole messages: send each at once rather than waiting on Nagle.
+    socket.setNoDelay(true);
     new SmpServerConnection(socket, state);
   });
   // Failed handshakes (a probe that gives up) are not server failures.

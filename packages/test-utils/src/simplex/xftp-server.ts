@@ -298,6 +298,7 @@ export async function startXftpTestServer(options: XftpTestServerOptions = {}): 
   server.on('tlsClientError', () => {});
   server.on('secureConnection', (socket: SessionSocket) => {
     socket.on('error', () => {});
+    socket.setNoDelay(true);
     clients.push({ alpn: typeof socket.alpnProtocol === 'string' ? socket.alpnProtocol : null, servername: socket.servername ?? false });
     socket[sessionKey] = { sessionId: socket.getPeerFinished() ?? randomBytes(32), stage: 'hello', version: 0 };
     h2.emit('connection', socket);
