@@ -173,16 +173,20 @@ export function createInfluxdbSink(options: InfluxdbSinkOptions): Sink {
     return request(writePath, payload, headers, signal);
   };
 
-  /** POSTs the lines of `indices` and classifies the answer. */
-  const attempt = async (indices: readonly number[], encoded: EncodedBatch, signal: AbortSignal, whole: boolean): Promise<Attempt> => {
+  /** POSTs the lines of `indices` (ascending record indexes) and classifies the answer. */
+  const attempt = async (indices: readonly number[], encoded: EncodedBatch, signal: AbortSignal): Promise<Attempt> => {
+    const first = indices[0] as number;
+    const last = indices[indices.length - 1] as number;
     let body: string;
-    if (whole) {
-      body = encoded.lines.join('\n');
+    if (last - first === indices.length - 1) {
+      // A contiguous run of records: their lines are contiguous too.
+      body = encoded.lines.slice(encoded.starts[first], encoded.starts[last + 1]).join('\n');
     } else {
       const lines: string[] = [];
       for (const index of indices) for (let line = encoded.starts[index] as number; line < (encoded.starts[index + 1] as number); line += 1) lines.push(encoded.lines[line] as string);
       body = lines.join('\n');
     }
+    if (body === '') return { kind: 'ok' };
     let answer: HttpAnswer;
     try {
       answer = await post(body, signal);
@@ -230,25 +234,22 @@ export function createInfluxdbSink(options: InfluxdbSinkOptions): Sink {
     async write(batch: readonly SinkRecord[], { signal }): Promise<WriteResult> {
       if (shutdownPromise) throw new VigilError('VIGIL_ERR_SHUT_DOWN', '[sinks-influxdb] write after shutdown');
       if (signal.aborted) return { kind: 'retryable', error: signal.reason };
-      const encoded = encoder.encodeBatch(batch);
-      const withLines: number[] = [];
-      const withoutLines: number[] = [];
-      for (let index = 0; index < batch.length; index += 1) ((encoded.starts[index + 1] as number) > (encoded.starts[index] as number) ? withLines : withoutLines).push(index);
-      if (withLines.length === 0) return { kind: 'success' };
-
-      const accepted: number[] = [...withoutLines];
+      const lines: string[] = [];
+      const starts = new Int32Array(batch.length + 1);
+      const encoded: EncodedBatch = { lines, starts };
+      const accepted: number[] = [];
       const rejected: RejectedRecord[] = [];
       let retry: Extract<Attempt, { kind: 'retry' }> | undefined;
       // Splits a refused set of records in halves until the records InfluxDB refuses are alone.
       // Rewriting points that were already stored is harmless: a point with the same series and
       // time replaces the old one with the same values.
-      const settle = async (indices: readonly number[], whole: boolean): Promise<void> => {
+      const settle = async (indices: readonly number[]): Promise<void> => {
         if (retry !== undefined) return;
         if (signal.aborted) {
           retry = { kind: 'retry', error: signal.reason };
           return;
         }
-        const outcome = await attempt(indices, encoded, signal, whole);
+        const outcome = await attempt(indices, encoded, signal);
         if (outcome.kind === 'ok') {
           accepted.push(...indices);
           return;
@@ -270,13 +271,32 @@ export function createInfluxdbSink(options: InfluxdbSinkOptions): Sink {
           return;
         }
         const middle = Math.ceil(indices.length / 2);
-        await settle(indices.slice(0, middle), false);
-        await settle(indices.slice(middle), false);
+        await settle(indices.slice(0, middle));
+        await settle(indices.slice(middle));
       };
-      await settle(withLines, true);
+
+      // One request of at most maxLinesPerRequest lines at a time; the next request's lines are
+      // encoded while the previous one is in flight, so encoding hides behind InfluxDB's work.
+      let next = 0;
+      let inFlight: Promise<void> = Promise.resolve();
+      while (next < batch.length) {
+        const first = next;
+        const firstLine = lines.length;
+        while (next < batch.length && (next === first || lines.length - firstLine < settings.maxLinesPerRequest)) {
+          starts[next] = lines.length;
+          encoder.recordLines(batch[next] as SinkRecord, lines);
+          next += 1;
+        }
+        starts[next] = lines.length;
+        await inFlight;
+        if (retry !== undefined) break;
+        const indices = Array.from({ length: next - first }, (_unused, offset) => first + offset);
+        inFlight = settle(indices);
+      }
+      await inFlight;
 
       const failed = retry as Extract<Attempt, { kind: 'retry' }> | undefined;
-      if (failed && accepted.length === withoutLines.length && rejected.length === 0) {
+      if (failed && accepted.length === 0 && rejected.length === 0) {
         return failed.retryAfterMs === undefined ? { kind: 'retryable', error: failed.error } : { kind: 'retryable', error: failed.error, retryAfterMs: failed.retryAfterMs };
       }
       if (!failed && rejected.length === 0) return { kind: 'success' };

@@ -28,7 +28,8 @@ interface SeenRequest {
   readonly lines: number;
 }
 
-type Fault = { readonly status: 429 | 503 | 500; readonly retryAfter?: string };
+/** A scripted failure of a coming request; `after` requests pass first. */
+type Fault = { readonly status: 429 | 503 | 500; readonly retryAfter?: string; after?: number };
 
 describe('createInfluxdbSink with api v2 (contract server in front of influxd 1.6)', () => {
   let influx: InfluxdbServer;
@@ -65,7 +66,10 @@ describe('createInfluxdbSink with api v2 (contract server in front of influxd 1.
       if (encoding !== 'gzip' && encoding !== 'identity') return answer(response, 415, { code: 'unsupported media type', message: `unsupported encoding ${encoding}` });
       const body = encoding === 'gzip' ? gunzipSync(raw) : raw;
       seen.push({ method: request.method, path: url.pathname, query, headers: request.headers, lines: body.toString('utf8').split('\n').filter(Boolean).length });
-      const fault = faults.shift();
+      const waiting = faults[0];
+      let fault: Fault | undefined;
+      if (waiting && (waiting.after ?? 0) === 0) fault = faults.shift();
+      else if (waiting) waiting.after = (waiting.after ?? 0) - 1;
       if (fault) return answer(response, fault.status, { code: 'unavailable', message: 'try later' }, fault.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter });
       if (body.length > maxBodyBytes) return answer(response, 413, { code: 'request too large', message: 'unable to read data: points batch is too large' });
       // Storage and parsing: the real influxd, through its v1 API.
@@ -81,8 +85,16 @@ describe('createInfluxdbSink with api v2 (contract server in front of influxd 1.
     await influx?.close();
   });
 
-  const sinkFor = (options: { token?: string; bucket?: string; compression?: 'gzip' | 'none' } = {}) =>
-    createInfluxdbSink({ url: `${contract.url}/`, api: 'v2', org: ORG, bucket: options.bucket ?? BUCKET, token: options.token ?? TOKEN, compression: options.compression ?? 'gzip' });
+  const sinkFor = (options: { token?: string; bucket?: string; compression?: 'gzip' | 'none'; maxLinesPerRequest?: number } = {}) =>
+    createInfluxdbSink({
+      url: `${contract.url}/`,
+      api: 'v2',
+      org: ORG,
+      bucket: options.bucket ?? BUCKET,
+      token: options.token ?? TOKEN,
+      compression: options.compression ?? 'gzip',
+      maxLinesPerRequest: options.maxLinesPerRequest,
+    });
   const results = (count: number, from = 0): SinkRecord[] =>
     Array.from({ length: count }, (_unused, index) => sampleResultRecord({ checkId: `v2-${from + index}`, timestamp: Date.UTC(2026, 1, 1) + from + index, metrics: [] }));
   const signal = (): AbortSignal => AbortSignal.timeout(30_000);
@@ -148,5 +160,18 @@ describe('createInfluxdbSink with api v2 (contract server in front of influxd 1.
     const result = await sink.write(batch, { signal: signal() });
     expect(result).toMatchObject({ kind: 'partial', accepted: [0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11], rejected: [{ index: 5 }] });
     if (result.kind === 'partial') expect(result.rejected[0]?.reason).toMatch(/HTTP 400.*out of range/);
+  });
+
+  it('sends a large write as several requests, one at a time, and keeps what was stored when a later one fails', async () => {
+    seen.length = 0;
+    const sink = sinkFor({ maxLinesPerRequest: 100 });
+    expect(await sink.write(results(250, 8_000), { signal: signal() })).toEqual({ kind: 'success' });
+    expect(seen.map((request) => request.lines)).toEqual([100, 100, 50]);
+    seen.length = 0;
+    faults.push({ status: 503, retryAfter: '3', after: 1 });
+    const result = await sink.write(results(250, 9_000), { signal: signal() });
+    // The first request was stored; the second failed, so the third was never sent.
+    expect(result).toEqual({ kind: 'partial', accepted: Array.from({ length: 100 }, (_unused, index) => index), rejected: [] });
+    expect(seen).toHaveLength(2);
   });
 });

@@ -31,8 +31,10 @@ export const influxdbSinkOptionsSchema = z
     precision: z.enum(['ns', 'us', 'ms', 's']).default('ms'),
     /** Request body compression. */
     compression: z.enum(['gzip', 'none']).default('gzip'),
-    /** Records per write (each record is one or more points). */
-    maxBatchSize: z.number().int().min(1).max(100_000).default(2_000),
+    /** Records per write from the batch processor (each record is one or more points). */
+    maxBatchSize: z.number().int().min(1).max(100_000).default(10_000),
+    /** Lines per HTTP request; a write of more is sent as several requests, one at a time, each encoded while the previous is in flight. */
+    maxLinesPerRequest: z.number().int().min(1).max(100_000).default(5_000),
     measurements: z
       .strictObject({
         result: measurementSchema.default('vigil_result'),

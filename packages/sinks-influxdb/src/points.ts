@@ -48,59 +48,75 @@ function cut(text: string, settings: PointSettings): string {
   return text.length > settings.maxStringLength ? `${text.slice(0, settings.maxStringLength - 1)}…` : text;
 }
 
-/** `text` plus `,key=value` when `value` is a finite number (floats only). */
-function appendFloat(text: string, key: string, value: number): string {
-  return Number.isFinite(value) ? `${text}${text === '' ? '' : ','}${key}=${value}` : text;
+/** A check's encoded tag sets, by outcome; valid while its type and target stay the same. */
+interface CheckTagCache {
+  readonly checkType: string;
+  readonly target: string | undefined;
+  /** `measurement,tags ` (ready to take the fields) by status, then reason. */
+  readonly prefixes: Map<string, Map<string, string>>;
 }
 
 /**
  * Per-sink caches for the hot path (results). A check's records share one `tags` object (the
- * runtime passes the definition's), so the encoded tag set is built once per check and outcome.
+ * runtime passes the definition's), so the measurement-and-tags prefix of its lines is built
+ * once per check and outcome, and looked up without building a key.
  */
 interface EncoderCaches {
-  readonly resultTags: WeakMap<Tags, Map<string, string>>;
+  readonly resultTags: WeakMap<Tags, Map<string, CheckTagCache>>;
   readonly fieldKeys: Map<string, string>;
   readonly measurement: string;
 }
 
-const MAX_CACHED_PER_TAGS = 256;
+const MAX_CACHED = 256;
 
-function cachedResultTags(record: ResultRecord, settings: PointSettings, caches: EncoderCaches): string {
-  let byOutcome = caches.resultTags.get(record.tags);
-  if (byOutcome === undefined) {
-    byOutcome = new Map();
-    caches.resultTags.set(record.tags, byOutcome);
+function resultPrefix(record: ResultRecord, settings: PointSettings, caches: EncoderCaches): string {
+  let byCheck = caches.resultTags.get(record.tags);
+  if (byCheck === undefined) {
+    byCheck = new Map();
+    caches.resultTags.set(record.tags, byCheck);
   }
-  const key = `${record.checkId}\u0000${record.checkType}\u0000${record.target === undefined ? '\u0001' : record.target}\u0000${record.status}\u0000${record.reason}`;
-  let text = byOutcome.get(key);
-  if (text === undefined) {
-    text = encodeTags(
-      mergeTags(settings, record.tags, undefined, { check: record.checkId, check_type: record.checkType, target: record.target, status: record.status, reason: record.reason }),
-    );
-    if (byOutcome.size < MAX_CACHED_PER_TAGS) byOutcome.set(key, text);
+  let check = byCheck.get(record.checkId);
+  if (check === undefined || check.checkType !== record.checkType || check.target !== record.target) {
+    check = { checkType: record.checkType, target: record.target, prefixes: new Map() };
+    if (byCheck.size < MAX_CACHED) byCheck.set(record.checkId, check);
   }
-  return text;
+  let byReason = check.prefixes.get(record.status);
+  if (byReason === undefined) {
+    byReason = new Map();
+    check.prefixes.set(record.status, byReason);
+  }
+  let prefix = byReason.get(record.reason);
+  if (prefix === undefined) {
+    const tags = mergeTags(settings, record.tags, undefined, { check: record.checkId, check_type: record.checkType, target: record.target, status: record.status, reason: record.reason });
+    prefix = `${caches.measurement}${encodeTags(tags)} `;
+    byReason.set(record.reason, prefix);
+  }
+  return prefix;
 }
 
 function phaseKey(name: string, caches: EncoderCaches): string {
   let key = caches.fieldKeys.get(name);
   if (key === undefined) {
-    key = escapeFieldKey(`phase_${name}_ms`);
-    if (caches.fieldKeys.size < MAX_CACHED_PER_TAGS) caches.fieldKeys.set(name, key);
+    key = `,${escapeFieldKey(`phase_${name}_ms`)}=`;
+    if (caches.fieldKeys.size < MAX_CACHED) caches.fieldKeys.set(name, key);
   }
   return key;
 }
 
 function resultLines(record: ResultRecord, settings: PointSettings, caches: EncoderCaches, lines: string[]): void {
-  const up = record.status === 'up' || record.status === 'degraded';
   // Built as one string, without intermediate objects: this runs for every result.
-  let fields = appendFloat('', 'duration_ms', record.durationMs);
-  fields += `${fields === '' ? '' : ','}up=${up ? 1 : 0}i`;
-  fields = appendFloat(fields, 'lag_ms', record.lagMs);
+  const up = record.status === 'up' || record.status === 'degraded' ? 'up=1i' : 'up=0i';
+  let fields = Number.isFinite(record.durationMs) ? `duration_ms=${record.durationMs},${up}` : up;
+  if (Number.isFinite(record.lagMs)) fields += `,lag_ms=${record.lagMs}`;
   if (Number.isFinite(record.attempts)) fields += `,attempts=${Math.trunc(record.attempts)}i`;
   if (record.message !== undefined) fields += `,message=${quoteString(cut(record.message, settings))}`;
-  for (const name in record.phases) fields = appendFloat(fields, phaseKey(name, caches), record.phases[name] as number);
-  lines.push(`${caches.measurement}${cachedResultTags(record, settings, caches)} ${fields} ${formatTimestamp(record.timestamp, settings.precision)}`);
+  const phases = record.phases;
+  for (const name in phases) {
+    const value = phases[name] as number;
+    if (Number.isFinite(value)) fields += `${phaseKey(name, caches)}${value}`;
+  }
+  const timestamp = settings.precision === 'ms' ? String(Math.round(record.timestamp)) : formatTimestamp(record.timestamp, settings.precision);
+  lines.push(`${resultPrefix(record, settings, caches)}${fields} ${timestamp}`);
   for (const metric of record.metrics) metricLine(record, metric, settings, lines);
 }
 
