@@ -92,6 +92,8 @@ describe('XFTP liveness (mode ping)', () => {
     ['garbage-hello', 'probe_error', 'hello'],
     ['reject-handshake', 'probe_error', 'handshake'],
     ['never-answer', 'unresponsive', 'ping'],
+    ['garbage-block', 'probe_error', 'ping'],
+    ['truncated-block', 'probe_error', 'ping'],
   ];
   it.each(cases)('%s: down / %s at step %s', async (misbehaviour, reason, step) => {
     const server = await serverWith({ misbehaviour });

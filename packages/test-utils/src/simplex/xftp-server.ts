@@ -47,6 +47,10 @@ export type XftpMisbehaviour =
   | 'reject-handshake'
   /** Completes the handshake, then never answers a command. */
   | 'never-answer'
+  /** Answers commands with a block of random bytes. */
+  | 'garbage-block'
+  /** Answers commands with half a block. */
+  | 'truncated-block'
   /** FGET serves other bytes than were uploaded (well encrypted): the digest differs, `integrity_error`. */
   | 'corrupt-file';
 
@@ -276,6 +280,8 @@ export async function startXftpTestServer(options: XftpTestServerOptions = {}): 
           else if (session.stage === 'client-hello') handleClientHello(stream, body, session, state);
           else if (options.misbehaviour !== 'never-answer') {
             if (body.length < BLOCK_SIZE || body.length === 0) respond(stream, pad(ascii('HANDSHAKE'), BLOCK_SIZE));
+            else if (options.misbehaviour === 'garbage-block') respond(stream, randomBytes(BLOCK_SIZE));
+            else if (options.misbehaviour === 'truncated-block') respond(stream, randomBytes(BLOCK_SIZE / 2));
             else respond(stream, handleCommand(body, session, state));
           }
         } catch {
