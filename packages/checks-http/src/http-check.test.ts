@@ -154,6 +154,33 @@ describe('plain HTTP', () => {
     expect(record.message).toContain('timed out reading the body (after 7 bytes of HTTP 200)');
   });
 
+  it('recovers on the next run after a run timed out waiting for the response', async () => {
+    let requests = 0;
+    const server = later(
+      await startHttpServer((_request, response) => {
+        requests += 1;
+        // The first request is never answered.
+        if (requests > 1) response.end('late but fine');
+      }),
+    );
+    const check = later(createHttpCheck({ url: server.url }));
+    const first = await executeCheck(check, { checkId: 'recover', timeoutMs: 300, dialer: createDialer(), histogramFactory: createRunHistogram });
+    expect(first.record).toMatchObject({ status: 'down', reason: 'timeout' });
+    const second = await check.run(createTestCheckContext({ timeoutMs: 10_000 }));
+    expect(second).toMatchObject({ status: 'up', details: { statusCode: 200 } });
+    expect(second.phases?.connect).toBeGreaterThanOrEqual(0);
+    expect(server.connectionsAccepted).toBe(2);
+  });
+
+  it('gives two overlapping runs of one instance a connection each', async () => {
+    const server = later(await startHttpServer((_request, response) => void setTimeout(() => response.end('ok'), 50)));
+    const check = later(createHttpCheck({ url: server.url }));
+    const results = await Promise.all([check.run(createTestCheckContext({ timeoutMs: 10_000 })), check.run(createTestCheckContext({ timeoutMs: 10_000 }))]);
+    expect(results.map((result) => result.status)).toEqual(['up', 'up']);
+    for (const result of results) expect(result.phases?.connect).toBeGreaterThanOrEqual(0);
+    expect(server.connectionsAccepted).toBe(2);
+  });
+
   it('reports an aborted run as unknown / aborted', async () => {
     const server = later(await startSilentServer());
     const controller = new AbortController();
