@@ -266,7 +266,7 @@ type ExchangeOutcome =
 
 /** An undici client the check keeps for one origin, and the exchange using it right now. */
 interface PooledClient {
-  client: Client;
+  readonly client: Client;
   owner: Exchange | undefined;
 }
 
@@ -615,18 +615,18 @@ export function createHttpCheck(options: HttpCheckOptions): Check {
   const clientFor = (origin: string): PooledClient | undefined => {
     let entry = pooled.get(origin);
     if (entry === undefined && pooled.size < maxPooledOrigins) {
-      const created: PooledClient = { client: undefined as unknown as Client, owner: undefined };
-      created.client = new Client(origin, {
+      const holder: { owner: Exchange | undefined } = { owner: undefined };
+      const client = new Client(origin, {
         connect: (connectOptions, callback) => {
-          if (created.owner) created.owner.connect(connectOptions, callback);
+          if (holder.owner) holder.owner.connect(connectOptions, callback);
           else callback(new VigilError('VIGIL_ERR_STATE', '[checks-http] a connection was asked for outside a run'), null);
         },
         pipelining: 1,
         keepAliveTimeout: keepAliveIdleMs,
         keepAliveMaxTimeout: keepAliveIdleMs,
       });
-      pooled.set(origin, created);
-      entry = created;
+      entry = Object.assign(holder, { client });
+      pooled.set(origin, entry);
     }
     return entry?.owner === undefined ? entry : undefined;
   };
