@@ -10,6 +10,9 @@ import { xftpCheckPlugin } from '@vigil/checks-xftp';
 import { sqliteSinkPlugin } from '@vigil/sinks-sqlite';
 import { influxdbSinkPlugin } from '@vigil/sinks-influxdb';
 import { prometheusSinkPlugin } from '@vigil/sinks-prometheus';
+import { emailNotifierPlugin } from '@vigil/notifiers-email';
+import { telegramNotifierPlugin } from '@vigil/notifiers-telegram';
+import { webhookNotifierPlugin } from '@vigil/notifiers-webhook';
 
 /** Every plugin the CLI knows by type; add new packages' plugin definitions here. */
 export const builtinPlugins: readonly PluginDefinition[] = [
@@ -24,6 +27,9 @@ export const builtinPlugins: readonly PluginDefinition[] = [
   sqliteSinkPlugin as PluginDefinition,
   influxdbSinkPlugin as PluginDefinition,
   prometheusSinkPlugin as PluginDefinition,
+  telegramNotifierPlugin as PluginDefinition,
+  webhookNotifierPlugin as PluginDefinition,
+  emailNotifierPlugin as PluginDefinition,
 ];
 
 /** A registry holding the built-in plugins. */
