@@ -125,6 +125,17 @@ describe('createFileSpool', () => {
     await spool.close();
   });
 
+  it('reads records longer than its read chunk (256 KiB)', async () => {
+    const spool = createFileSpool({ directory: await tempDirectory() });
+    await spool.append([...records(1, 0), ...records(1, 1, 600_000), ...records(1, 2)]);
+    const back = await spool.peek(10);
+    expect(ids(back)).toEqual(['c0', 'c1', 'c2']);
+    expect(back[1]?.type === 'result' && back[1].message?.length).toBe(600_000);
+    await spool.remove(3);
+    expect(spool.size()).toBe(0);
+    await spool.close();
+  });
+
   it('drops a single record larger than a quarter of maxBytes and counts it', async () => {
     const spool = createFileSpool({ directory: await tempDirectory(), maxBytes: 8_192 });
     await spool.append([...records(1, 0), ...records(1, 1, 5_000), ...records(1, 2)]);
