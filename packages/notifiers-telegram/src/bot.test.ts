@@ -260,6 +260,34 @@ describe('telegram bot: offsets, restarts and bad input', () => {
     expect(stats?.polling).toBe(true);
   });
 
+  it('refuses a chat at most once a minute, and runs commands up to ignoreOlderThan old (fake clock)', async () => {
+    const server = await startTelegramBotApiServer();
+    cleanups.push(() => server.close());
+    const clock = createFakeClock(Date.now());
+    const bot = await startBot({ server, clock });
+    const errors = (): number => bot.notifier.botStats()?.pollErrors ?? 0;
+    const until = async (condition: () => boolean, what: string): Promise<void> => {
+      for (let waited = 0; !condition(); waited += 1) {
+        if (waited > 1_000) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    };
+    const seconds = (offsetMs: number): number => Math.floor((clock.now() + offsetMs) / 1_000);
+    expect((await bot.ask('/help', { chatId: 99 })).text).toContain('not allowed');
+    server.pushMessage({ chatId: 99, text: '/help' });
+    await until(() => bot.notifier.botStats()?.refused === 2, 'the second refusal');
+    expect(server.messages.filter((message) => message.chatId === 99)).toHaveLength(1);
+    // A minute later: the long poll's own timeout has fired on the fake clock too; let it recover.
+    await clock.advance(60_000);
+    await until(() => errors() >= 1, 'the timed-out poll');
+    await clock.advance(5_000);
+    expect((await bot.ask('/help', { chatId: 99 })).text).toContain('not allowed');
+    expect(server.messages.filter((message) => message.chatId === 99)).toHaveLength(2);
+    // ignoreOlderThan (10m): 9 minutes old still runs, 11 minutes old does not.
+    expect((await bot.ask('/help', { date: seconds(-9 * 60_000) })).text).toContain('/status');
+    expect((await bot.ask('/help', { date: seconds(-11 * 60_000) })).text).toMatch(/^⌛ Ignored \/help: it was sent 11m/);
+  });
+
   it('backs off on bad getUpdates answers (garbage body, 429 retry_after, 409 conflict) and recovers', async () => {
     const server = await startTelegramBotApiServer();
     cleanups.push(() => server.close());
