@@ -134,6 +134,26 @@ describe('liveness (mode ping)', () => {
     expect(result).toMatchObject({ status: 'up', details: { smp: { version: expected, serverVersions: versions, blockEncryption: encrypted } } });
   });
 
+  it('intervalMs spaces PINGs without piling abort listeners on the run signal', async () => {
+    const controller = new AbortController();
+    let added = 0;
+    let removed = 0;
+    const signal = controller.signal;
+    const add = signal.addEventListener.bind(signal);
+    const remove = signal.removeEventListener.bind(signal);
+    signal.addEventListener = ((...args: Parameters<typeof add>) => {
+      added += 1;
+      add(...args);
+    }) as typeof add;
+    signal.removeEventListener = ((...args: Parameters<typeof remove>) => {
+      removed += 1;
+      remove(...args);
+    }) as typeof remove;
+    const result = await createSmpCheck({ server: ed25519.address, count: 6, intervalMs: 5 }).run(createTestCheckContext({ signal }));
+    expect(result.status).toBe('up');
+    expect(added - removed).toBeLessThanOrEqual(1);
+  });
+
   it('offers only the configured client versions, and works without block encryption', async () => {
     const { result } = await run({ server: ed25519.address, versions: { min: 6, max: 12 }, blockEncryption: false });
     expect(result).toMatchObject({ status: 'up', details: { smp: { version: 12, blockEncryption: false } } });

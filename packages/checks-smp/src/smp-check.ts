@@ -138,14 +138,20 @@ async function deleteQueueQuietly(client: SmpClient, queue: TestQueue): Promise<
   }
 }
 
+/** Waits between probes; an abort ends the wait (the next step then reports it). */
 function sleepFor(context: CheckContext, ms: number): Promise<void> {
-  if (ms <= 0) return Promise.resolve();
+  if (ms <= 0 || context.signal.aborted) return Promise.resolve();
   return new Promise((resolve) => {
-    const timer = context.clock.setTimeout(resolve, ms);
-    context.signal.addEventListener('abort', () => {
+    const onAbort = (): void => {
       context.clock.clearTimeout(timer);
       resolve();
-    }, { once: true });
+    };
+    // Removed when the timer fires: thousands of probes must not pile listeners on the signal.
+    const timer = context.clock.setTimeout(() => {
+      context.signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    context.signal.addEventListener('abort', onAbort, { once: true });
   });
 }
 
