@@ -1,4 +1,4 @@
-import type { ActiveAlert, LatencyStats, Monitor, ResultRecord, Silence, SilenceInput, Tags } from '@vigil/core';
+import type { ActiveAlert, LatencyStats, MonitorView, ResultRecord, Silence, SilenceInput, Tags } from '@vigil/core';
 
 /** One check as the bot shows it. */
 export interface BotCheck {
@@ -34,7 +34,7 @@ export interface TelegramBotControl {
 }
 
 /** The bot's control over a running {@link Monitor}: its checks, `runOnce`, and its alert manager. */
-export function telegramBotControl(monitor: Monitor): TelegramBotControl {
+export function telegramBotControl(monitor: MonitorView): TelegramBotControl {
   return {
     checks: () =>
       monitor.checks().map((state) => ({
@@ -42,8 +42,7 @@ export function telegramBotControl(monitor: Monitor): TelegramBotControl {
         type: state.type,
         target: state.target,
         enabled: state.enabled,
-        // Check states carry no tags of their own yet; the latest result has the check's tags.
-        tags: (state as { readonly tags?: Tags }).tags ?? state.last?.tags ?? {},
+        tags: state.tags,
         last: state.last,
         nextRunAt: state.nextRunAt,
       })),

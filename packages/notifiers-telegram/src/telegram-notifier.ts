@@ -2,7 +2,7 @@ import {
   type Clock,
   type LogFields,
   type Logger,
-  type Monitor,
+  type MonitorView,
   type Notification,
   type Notifier,
   type PluginDefinition,
@@ -43,8 +43,8 @@ export interface TelegramNotifierRuntime {
 export interface TelegramNotifier extends Notifier {
   /** Gives the bot commands what they act on. */
   attach(control: TelegramBotControl): void;
-  /** `attach(telegramBotControl(monitor))`. */
-  attachMonitor(monitor: Monitor): void;
+  /** `attach(telegramBotControl(monitor))`; the monitor also calls this itself through `bindMonitor`. */
+  attachMonitor(monitor: MonitorView): void;
   /** The bot's counters; undefined when `commands` is not configured. */
   botStats(): TelegramBotStats | undefined;
 }
@@ -181,6 +181,10 @@ export function createTelegramNotifier(options: TelegramNotifierOptions, runtime
     },
     attachMonitor(monitor) {
       bot?.attach(telegramBotControl(monitor));
+    },
+    // A monitor running this notifier connects the bot's commands to itself.
+    bindMonitor(view) {
+      bot?.attach(telegramBotControl(view));
     },
     botStats: () => bot?.stats(),
   };

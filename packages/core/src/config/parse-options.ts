@@ -20,8 +20,7 @@ function describeReceived(issue: z.core.$ZodIssue, input: unknown): string {
   }
   if (value === undefined) return issue.code === 'invalid_type' ? ' (missing)' : '';
   // Never echo secrets: not a secret field's value, nor credentials inside a URL.
-  const key = issue.path.at(-1);
-  if (typeof key === 'string' && isSecretKey(key)) return `, got ${REDACTED}`;
+  if (issue.path.some((segment) => typeof segment === 'string' && isSecretKey(segment))) return `, got ${REDACTED}`;
   let shown: string;
   try {
     shown = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));

@@ -1,5 +1,6 @@
 import type { AlertEvent } from './alert.js';
 import type { LifecycleOptions, PluginMeta, SpecificationVersion } from './plugin.js';
+import type { MonitorView } from './sink.js';
 
 /** One message to send: one or more alert events that share a group. */
 export interface Notification {
@@ -26,6 +27,11 @@ export interface Notifier {
   readonly specificationVersion: SpecificationVersion;
   readonly meta: PluginMeta;
   start?(options: { readonly signal: AbortSignal }): Promise<void>;
+  /**
+   * Called once by the monitor that runs this notifier, before `start`; interactive notifiers
+   * (e.g. a Telegram bot answering /status) use the view to read checks, run them and manage alerts.
+   */
+  bindMonitor?(view: MonitorView): void;
   send(notification: Notification, options: SendOptions): Promise<SendResult>;
   shutdown(options?: LifecycleOptions): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import type { AlertEvent } from './alert.js';
 import type { LifecycleOptions, PluginMeta, SpecificationVersion } from './plugin.js';
 import type { ResultRecord, Tags } from './result.js';
-import type { MonitorStats } from '../runtime/monitor.js';
+import type { Monitor } from '../runtime/monitor.js';
 
 /** One closed interval of a series' histogram, emitted by the metrics engine for storage. */
 export interface SnapshotRecord {
@@ -52,11 +52,11 @@ export type WriteResult =
   | { readonly kind: 'retryable'; readonly error?: unknown; readonly retryAfterMs?: number }
   | { readonly kind: 'partial'; readonly accepted: readonly number[]; readonly rejected: readonly RejectedRecord[] };
 
-/** A read-only view of the monitor that runs a sink (see {@link Sink.bindMonitor}). */
-export interface MonitorView {
-  /** The monitor's live counters: checks, results, the scheduler, every sink's queue, spool and drops. */
-  stats(): MonitorStats;
-}
+/**
+ * What a plugin may use of the monitor that runs it (see `bindMonitor` on sinks and notifiers):
+ * its health, its checks, running a check now, the alert manager and the metrics engine.
+ */
+export type MonitorView = Pick<Monitor, 'stats' | 'checks' | 'runOnce' | 'alerts' | 'metrics'>;
 
 /**
  * Where records go. Sinks are thin: the core's batch processor owns batching, retries, backoff,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createFakeClock, createMemorySink } from '@vigil/test-utils';
+import { createFakeClock, createMemoryNotifier, createMemorySink } from '@vigil/test-utils';
 import type { Check } from '../contracts/check.js';
 import type { MonitorView } from '../contracts/sink.js';
 import type { Logger } from '../util/logger.js';
@@ -45,5 +45,32 @@ describe('Sink.bindMonitor', () => {
     const monitor = createMonitor({ logger, sinks: [{ id: 'broken', plugin: broken }] });
     expect(monitor.stats().sinks.broken).toBeDefined();
     expect(errors).toEqual(['monitor error bindMonitor of sink broken']);
+  });
+});
+
+describe('Notifier.bindMonitor and start', () => {
+  it('binds notifiers to a view that reads checks (with tags), runs them and reaches the alert manager, and starts them with the monitor', async () => {
+    const clock = createFakeClock();
+    const views: MonitorView[] = [];
+    let starts = 0;
+    const notifier = Object.assign(createMemoryNotifier(), {
+      bindMonitor: (view: MonitorView) => views.push(view),
+      start: async () => {
+        starts += 1;
+      },
+    });
+    const monitor = createMonitor({ clock, notifiers: [notifier], checks: [{ id: 'a', check: upCheck, interval: '1m', tags: { category: 'web' } }] });
+    expect(views).toHaveLength(1);
+    const view = views[0] as MonitorView;
+    expect(view.checks()).toEqual([expect.objectContaining({ id: 'a', tags: { category: 'web' }, last: undefined })]);
+    expect(starts).toBe(0);
+    await monitor.start();
+    expect(starts).toBe(1);
+    const record = await view.runOnce('a');
+    expect(record.status).toBe('up');
+    expect(view.checks()[0]?.last?.status).toBe('up');
+    expect(view.alerts.alerts()).toEqual([]);
+    expect(view.metrics.get('a')?.stats('all').count).toBe(1);
+    await monitor.stop();
   });
 });

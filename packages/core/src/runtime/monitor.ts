@@ -120,6 +120,7 @@ export interface CheckState {
   readonly id: string;
   readonly type: string;
   readonly target: string;
+  readonly tags: Tags;
   readonly enabled: boolean;
   readonly last: ResultRecord | undefined;
   readonly nextRunAt: number | undefined;
@@ -534,7 +535,7 @@ export function createMonitor(options: MonitorOptions = {}): Monitor {
       if (state === 'stopping' || state === 'stopped') return Promise.reject(new VigilError('VIGIL_ERR_STATE', '[core] a stopped monitor cannot be started again'));
       startPromise ??= (async () => {
         state = 'starting';
-        await Promise.all(sinks.map((sink) => sink.start()));
+        await Promise.all([...sinks.map((sink) => sink.start()), ...notifiers.map((dispatcher) => dispatcher.start())]);
         for (const entry of entries.values()) if (entry.definition.enabled !== false) scheduleEntry(entry);
         state = 'running';
         scheduler.start();
@@ -614,6 +615,7 @@ export function createMonitor(options: MonitorOptions = {}): Monitor {
         id: entry.definition.id,
         type: entry.definition.check.meta.type,
         target: entry.definition.check.target,
+        tags: entry.definition.tags ?? {},
         enabled: entry.definition.enabled !== false,
         last: entry.last,
         nextRunAt: scheduler.nextRunAt(entry.definition.id),
@@ -629,13 +631,26 @@ export function createMonitor(options: MonitorOptions = {}): Monitor {
       };
     },
   });
-  // Sinks that expose the monitor's own health (e.g. Prometheus) read it through this view.
-  const view: MonitorView = Object.freeze({ stats: () => monitor.stats() });
+  // Plugins that need the monitor (Prometheus health, a Telegram bot's commands) get this view.
+  const view: MonitorView = Object.freeze({
+    stats: () => monitor.stats(),
+    checks: () => monitor.checks(),
+    runOnce: (checkId: string) => monitor.runOnce(checkId),
+    alerts: monitor.alerts,
+    metrics,
+  });
   for (const sink of sinks) {
     try {
       sink.sink.bindMonitor?.(view);
     } catch (error) {
       reportError(`bindMonitor of sink ${sink.id}`, error);
+    }
+  }
+  for (const dispatcher of notifiers) {
+    try {
+      dispatcher.notifier.bindMonitor?.(view);
+    } catch (error) {
+      reportError(`bindMonitor of notifier ${dispatcher.id}`, error);
     }
   }
   return monitor;

@@ -43,6 +43,8 @@ export interface NotificationDispatcherStats {
 /** Delivers notifications to one notifier, in order, one at a time, with timeouts and retries. */
 export interface NotificationDispatcher {
   readonly notifier: Notifier;
+  /** Starts the notifier now (e.g. a bot's polling); on failure it is started again before the next send. Never rejects. */
+  start(): Promise<void>;
   dispatch(notification: Notification): void;
   /** Resolves when the queue is empty or `timeoutMs` passed. */
   flush(options?: { timeoutMs?: number }): Promise<void>;
@@ -174,6 +176,15 @@ export function createNotificationDispatcher(notifier: Notifier, options: Notifi
 
   const dispatcher: NotificationDispatcher = {
     notifier,
+    async start() {
+      if (started || closed) return;
+      try {
+        await notifier.start?.({ signal: AbortSignal.timeout(sendTimeoutMs) });
+        started = true;
+      } catch (error) {
+        logger.warn('notifier start failed; will retry before the next send', { notifier: label, error: redactText(describeError(error)) });
+      }
+    },
     dispatch(notification) {
       if (closed) {
         recordFailure({ notification, attempts: 0 }, 'dispatcher is shut down', 'shutdown');
