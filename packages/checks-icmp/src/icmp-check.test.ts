@@ -211,9 +211,18 @@ describe('backend selection', () => {
   const unprivileged = root ? it : it.skip;
   unprivileged('for an unprivileged user: raw fails with EPERM, fping works, and forcing raw gives unknown / unsupported with the reasons', async () => {
     const repositoryRoot = path.resolve(import.meta.dirname, '../../..');
+    // The child starts as root so it can read the repository wherever it is cloned (CI may clone
+    // under /root), loads every module including the raw-socket addon, then drops to uid/gid
+    // 65534 (nobody): no CAP_NET_RAW any more; fping and ping carry the capability themselves.
+    const rawPingerFile = path.join(repositoryRoot, 'packages/checks-icmp/src/raw-pinger.ts');
     const script = `
+      import { createRequire } from 'node:module';
       import { createIcmpCheck } from '@vigil/checks-icmp';
       import { createTestCheckContext } from '@vigil/test-utils';
+      // Same parent file as the package's own require, so the later require hits the cache.
+      try { createRequire(${JSON.stringify(rawPingerFile)})('raw-socket'); } catch {}
+      process.setgid(65534);
+      process.setuid(65534);
       const out = [];
       for (const backend of ['auto', 'raw']) {
         const check = createIcmpCheck({ host: '127.0.0.1', count: 2, intervalMs: 10, backend });
@@ -224,11 +233,8 @@ describe('backend selection', () => {
       console.log(JSON.stringify(out));
     `;
     const output = await new Promise<string>((resolve, reject) => {
-      // uid/gid 65534 (nobody): no CAP_NET_RAW; fping and ping carry the capability themselves.
       const child = spawn(process.execPath, ['--conditions=@vigil/source', '--import', 'tsx', '--input-type=module', '-e', script], {
         cwd: repositoryRoot,
-        uid: 65_534,
-        gid: 65_534,
         env: { PATH: process.env.PATH ?? '', HOME: '/tmp', TSX_TSCONFIG_PATH: path.join(repositoryRoot, 'tsconfig.base.json') },
       });
       let stdout = '';
