@@ -65,8 +65,9 @@ function tagsKey(tags: Tags | undefined): string {
 
 /** Collects what a check reports through `ctx.metrics` during one run. */
 class RunMetrics implements MetricsAccumulator {
-  private readonly values = new Map<string, MetricValue>();
-  private readonly histograms = new Map<string, { histogram: RunHistogram; name: string }>();
+  // Created on first use: most runs report no extra metrics, and this is the hot path.
+  private values: Map<string, MetricValue> | undefined;
+  private histograms: Map<string, { histogram: RunHistogram; name: string }> | undefined;
 
   constructor(
     private readonly factory: RunHistogramFactory,
@@ -82,12 +83,14 @@ class RunMetrics implements MetricsAccumulator {
 
   gauge(name: string, value: number, options?: MetricOptions): void {
     if (!this.valid(name, value)) return;
+    this.values ??= new Map();
     this.values.set(`g|${name}|${tagsKey(options?.tags)}`, { type: 'gauge', name, value, unit: options?.unit, tags: options?.tags });
   }
 
   counter(name: string, delta = 1, options?: MetricOptions): void {
     if (!this.valid(name, delta)) return;
     const key = `c|${name}|${tagsKey(options?.tags)}`;
+    this.values ??= new Map();
     const previous = this.values.get(key)?.value ?? 0;
     this.values.set(key, { type: 'counter', name, value: previous + delta, unit: options?.unit, tags: options?.tags });
   }
@@ -96,6 +99,7 @@ class RunMetrics implements MetricsAccumulator {
     if (!this.valid(name, value) || value < 0) return;
     const unit = options?.unit ?? 'ms';
     const key = `${name}|${tagsKey(options?.tags)}`;
+    this.histograms ??= new Map();
     let entry = this.histograms.get(key);
     if (!entry) {
       entry = { histogram: this.factory(name, unit, options?.tags), name };
@@ -111,8 +115,8 @@ class RunMetrics implements MetricsAccumulator {
 
   entries(): MetricEntry[] {
     const entries: MetricEntry[] = [];
-    for (const value of this.values.values()) entries.push(stripUndefined(value));
-    for (const { histogram } of this.histograms.values()) entries.push(histogram.summarize());
+    if (this.values) for (const value of this.values.values()) entries.push(stripUndefined(value));
+    if (this.histograms) for (const { histogram } of this.histograms.values()) entries.push(histogram.summarize());
     return entries;
   }
 }
@@ -182,22 +186,22 @@ export async function executeCheck(check: Check, options: ExecuteCheckOptions): 
     () => undefined,
   );
 
-  // Give up on a check that ignores its signal: wait for the abort, then a grace period.
+  // Give up on a check that ignores its signal: wait for the abort, then a grace period. One
+  // promise settles from whichever comes first (no race of extra promises on the hot path).
   let graceTimer: unknown;
-  const hung = new Promise<Settlement>((resolve) => {
-    const startGrace = (): void => {
+  let onAbort: (() => void) | undefined;
+  const settlement = await new Promise<Settlement>((resolve) => {
+    checkPromise.then(
+      (value) => resolve({ kind: 'result', value }),
+      (error: unknown) => resolve({ kind: 'threw', error }),
+    );
+    onAbort = (): void => {
       graceTimer = clock.setTimeout(() => resolve({ kind: 'hung' }), graceMs);
     };
-    if (run.signal.aborted) startGrace();
-    else run.signal.addEventListener('abort', startGrace, { once: true });
+    if (run.signal.aborted) onAbort();
+    else run.signal.addEventListener('abort', onAbort, { once: true });
   });
-  const settlement = await Promise.race<Settlement>([
-    checkPromise.then(
-      (value): Settlement => ({ kind: 'result', value }),
-      (error: unknown): Settlement => ({ kind: 'threw', error }),
-    ),
-    hung,
-  ]);
+  if (onAbort) run.signal.removeEventListener('abort', onAbort);
   if (graceTimer !== undefined) clock.clearTimeout(graceTimer);
   run.dispose();
   const measuredMs = Math.max(0, clock.monotonicNow() - started);
@@ -238,7 +242,8 @@ export async function executeCheck(check: Check, options: ExecuteCheckOptions): 
     };
   }
 
-  const metricEntries = [...(result.metrics ?? []), ...metrics.entries()];
+  const reported = metrics.entries();
+  const metricEntries = result.metrics === undefined ? reported : reported.length === 0 ? [...result.metrics] : [...result.metrics, ...reported];
   const record: ResultRecord = {
     type: 'result',
     checkId: options.checkId,

@@ -338,6 +338,7 @@ export function createMonitor(options: MonitorOptions = {}): Monitor {
     else series.recordOutcome(false);
     for (const sink of sinks) sink.enqueue(record);
     safeEmit('check:result', record);
+    if (rules.length === 0) return;
     const context = ruleContext();
     for (const rule of rules) {
       try {

@@ -801,3 +801,45 @@ describe('createScheduler: scale', () => {
     expect(scheduler.stats()).toMatchObject({ jobs: 100_000, skipped: 0, missed: 0 });
   });
 });
+
+describe('createScheduler: busy jobs', () => {
+  it('does not wake for every slot of a job that is still running, yet counts those slots as skipped', async () => {
+    const clock = createFakeClock(Date.UTC(2026, 0, 1));
+    let timersArmed = 0;
+    const countingClock: Clock = {
+      now: () => clock.now(),
+      monotonicNow: () => clock.monotonicNow(),
+      setTimeout: (callback, delayMs) => {
+        timersArmed += 1;
+        return clock.setTimeout(callback, delayMs);
+      },
+      clearTimeout: (handle) => clock.clearTimeout(handle),
+    };
+    const scheduler = createScheduler({ clock: countingClock });
+    const runs: number[] = [];
+    // Each run takes 1 s on a 10 ms interval: 99 slots pass while it runs.
+    scheduler.schedule({ id: 'slow', run: async () => void runs.push(clock.monotonicNow()) ?? (await sleep(clock, 1_000)) }, every(10, { splay: false }));
+    scheduler.start();
+    await clock.advance(500);
+    expect(scheduler.stats().skipped).toBe(50);
+    await clock.advance(510);
+    expect(runs).toEqual([0, 1_010]);
+    expect(scheduler.stats().skipped).toBe(100);
+    // A handful of timers (run sleeps and re-arming), not one per 10 ms slot.
+    expect(timersArmed).toBeLessThan(10);
+    const stoppingSlow = scheduler.stop();
+    await clock.advance(1_000);
+    await stoppingSlow;
+
+    const queued = createScheduler({ clock });
+    let queuedRuns = 0;
+    queued.schedule({ id: 'queued', overlap: 'queue', run: async () => void (queuedRuns += 1) ?? (await sleep(clock, 1_000)) }, every(10, { splay: false }));
+    queued.start();
+    await clock.advance(2_001);
+    // The first run, then the queued one right after it, then the next after that: back to back.
+    expect(queuedRuns).toBe(3);
+    const stopping = queued.stop();
+    await clock.advance(1_000);
+    await stopping;
+  });
+});

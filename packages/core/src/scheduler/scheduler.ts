@@ -51,6 +51,11 @@ class JobEntry implements TimerHeapItem {
   active = false;
   /** Monotonic due time of the one run waiting under the `queue` overlap policy; NaN when none. */
   pendingDueAt = Number.NaN;
+  /**
+   * Out of the heap while a run is unfinished and further due runs could only be skipped: the
+   * scheduler does not wake for them, and counts them when the run finishes.
+   */
+  parked = false;
 
   constructor(
     readonly job: ScheduledJob,
@@ -119,6 +124,7 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
   const heap = new TimerHeap<JobEntry>();
   const pausedEntries = new Set<JobEntry>();
   const pendingEntries = new Set<JobEntry>();
+  const parkedEntries = new Set<JobEntry>();
   const cronCache = new Map<string, CachedCron>();
   /** Per-target limiters, created on demand and dropped when idle (100,000 targets must not cost 100,000 limiters). */
   const lanes = new Map<string, ConcurrencyLimiter>();
@@ -272,6 +278,43 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
     }
   };
 
+  /** Puts a parked job back on its grid, counting the slots that passed while it ran as skipped. */
+  const unpark = (entry: JobEntry): void => {
+    entry.parked = false;
+    parkedEntries.delete(entry);
+    if (stopped || entry.removed || entry.paused) return;
+    const monotonicNow = clock.monotonicNow();
+    const epochNow = clock.now();
+    const trigger = entry.trigger;
+    let placed = true;
+    try {
+      if (trigger.type === 'every') {
+        if (entry.slotAt <= monotonicNow) {
+          const passed = Math.floor((monotonicNow - entry.slotAt) / trigger.intervalMs) + 1;
+          skipped += passed;
+          placed = placeAt(entry, entry.slotAt + passed * trigger.intervalMs, epochNow, monotonicNow);
+        }
+      } else if (entry.slotAt <= epochNow) {
+        const schedule = entry.cronSchedule as CronSchedule;
+        let next: number | undefined = entry.slotAt;
+        let counted = 0;
+        while (next !== undefined && next <= epochNow && counted < MAX_COUNTED_CRON_MISSES) {
+          counted += 1;
+          next = schedule.next(next);
+        }
+        skipped += counted;
+        placed = placeCronAfter(entry, epochNow, epochNow, monotonicNow);
+      }
+    } catch (error) {
+      placed = false;
+      reportError(error, entry.job.id);
+    }
+    if (placed) {
+      heap.push(entry, entry.dueAt);
+      arm();
+    }
+  };
+
   const finish = (entry: JobEntry): void => {
     entry.active = false;
     inFlight -= 1;
@@ -282,6 +325,7 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
         launch(entry, Math.round(pendingDueAt + clock.now() - clock.monotonicNow()), pendingDueAt);
       }
     }
+    if (entry.parked) unpark(entry);
     if (inFlight === 0 && resolveStop !== undefined) {
       resolveStop();
       resolveStop = undefined;
@@ -363,18 +407,22 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
     else heldLane.acquire(acquireGlobal);
   }
 
-  /** A run came due: start it, or apply the overlap policy when the previous run is unfinished. */
-  const dispatch = (entry: JobEntry, scheduledAt: number, dueMonotonic: number): void => {
+  /**
+   * A run came due: start it, or apply the overlap policy when the previous run is unfinished.
+   * Returns true when the run was queued or skipped: later due runs could only be skipped too.
+   */
+  const dispatch = (entry: JobEntry, scheduledAt: number, dueMonotonic: number): boolean => {
     if (!entry.active) {
       launch(entry, scheduledAt, dueMonotonic);
-      return;
+      return false;
     }
     if (entry.job.overlap === 'queue' && !pendingEntries.has(entry)) {
       entry.pendingDueAt = dueMonotonic;
       pendingEntries.add(entry);
-      return;
+      return true;
     }
     skipped += 1;
+    return true;
   };
 
   const isDue = (entry: JobEntry, monotonicNow: number): boolean =>
@@ -404,7 +452,11 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
       }
       if (placed) heap.update(entry, entry.dueAt);
       else heap.remove(entry);
-      dispatch(entry, scheduledAt, dueMonotonic);
+      // A busy job leaves the heap until its run finishes, instead of waking us for every slot.
+      if (dispatch(entry, scheduledAt, dueMonotonic) && placed && entry.active && heap.remove(entry)) {
+        entry.parked = true;
+        parkedEntries.add(entry);
+      }
       // A job's synchronous part may have stopped or paused the scheduler.
       if (stopped || allPaused) return;
     }
@@ -449,6 +501,7 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
       entries.delete(jobId);
       entry.removed = true;
       pausedEntries.delete(entry);
+      parkedEntries.delete(entry);
       dropPending(entry);
       if (entry.trigger.type === 'cron') {
         cronJobs -= 1;
@@ -536,6 +589,7 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
       stopped = true;
       disarm();
       heap.clear();
+      parkedEntries.clear();
       for (const entry of pendingEntries) entry.pendingDueAt = Number.NaN;
       pendingEntries.clear();
       stopPromise =
@@ -555,7 +609,18 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
     },
 
     stats(): SchedulerStats {
-      return { jobs: entries.size, running, queued: waiting + pendingEntries.size, skipped, missed };
+      // Slots that passed while a job was parked are counted when it finishes; include them now.
+      let parkedSkips = 0;
+      if (parkedEntries.size > 0) {
+        const monotonicNow = clock.monotonicNow();
+        const epochNow = clock.now();
+        for (const entry of parkedEntries) {
+          if (entry.trigger.type === 'every') {
+            if (entry.slotAt <= monotonicNow) parkedSkips += Math.floor((monotonicNow - entry.slotAt) / entry.trigger.intervalMs) + 1;
+          } else if (entry.slotAt <= epochNow) parkedSkips += 1;
+        }
+      }
+      return { jobs: entries.size, running, queued: waiting + pendingEntries.size, skipped: skipped + parkedSkips, missed };
     },
   };
 }
