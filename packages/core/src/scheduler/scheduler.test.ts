@@ -818,7 +818,11 @@ describe('createScheduler: busy jobs', () => {
     const scheduler = createScheduler({ clock: countingClock });
     const runs: number[] = [];
     // Each run takes 1 s on a 10 ms interval: 99 slots pass while it runs.
-    scheduler.schedule({ id: 'slow', run: async () => void runs.push(clock.monotonicNow()) ?? (await sleep(clock, 1_000)) }, every(10, { splay: false }));
+    const slowRun = async (): Promise<void> => {
+      runs.push(clock.monotonicNow());
+      await sleep(clock, 1_000);
+    };
+    scheduler.schedule({ id: 'slow', run: slowRun }, every(10, { splay: false }));
     scheduler.start();
     await clock.advance(500);
     expect(scheduler.stats().skipped).toBe(50);
@@ -833,7 +837,11 @@ describe('createScheduler: busy jobs', () => {
 
     const queued = createScheduler({ clock });
     let queuedRuns = 0;
-    queued.schedule({ id: 'queued', overlap: 'queue', run: async () => void (queuedRuns += 1) ?? (await sleep(clock, 1_000)) }, every(10, { splay: false }));
+    const queuedRun = async (): Promise<void> => {
+      queuedRuns += 1;
+      await sleep(clock, 1_000);
+    };
+    queued.schedule({ id: 'queued', overlap: 'queue', run: queuedRun }, every(10, { splay: false }));
     queued.start();
     await clock.advance(2_001);
     // The first run, then the queued one right after it, then the next after that: back to back.
