@@ -1,17 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import type { KeyObject } from 'node:crypto';
-import { type CheckContext, type DialTimings, abortReasonCode } from '@vigil/core';
+import type { CheckContext, DialTimings } from '@vigil/core';
 import {
   BLOCK_SIZE,
   type BlockCipherChain,
   type IdentityCache,
   ProbeFailure,
-  type ServerHello,
+  type SimplexSessionFacts,
   type SimplexTransportPlan,
   type SmpResponse,
-  type VerifiedIdentity,
   type VersionRange,
+  abortFailure,
   createBlockChains,
   decodeBatch,
   decodeSmpServerHello,
@@ -23,13 +23,15 @@ import {
   encodeSmpTransmission,
   generateX25519KeyPair,
   identityFailure,
-  negotiateVersion,
+  negotiateHelloVersion,
   pad,
+  parseServerHello,
   parseSmpResponse,
   smpVersions,
-  tlsPeerChain,
+  tlsConnectionFacts,
   unpad,
   verifyServerIdentity,
+  verifyTlsIdentity,
   x25519,
 } from '@vigil/simplex-protocol';
 
@@ -64,19 +66,9 @@ export interface SmpConnectOptions {
   readonly identityCache?: IdentityCache;
 }
 
-/** Facts about the connection for results. */
-export interface SmpSessionFacts {
-  readonly version: number;
-  readonly serverVersions: VersionRange;
-  readonly identity: VerifiedIdentity;
+/** Facts about the connection for results: the shared session facts and whether blocks are encrypted. */
+export interface SmpSessionFacts extends SimplexSessionFacts {
   readonly blockEncryption: boolean;
-  readonly tlsVersion: string | null;
-  readonly tlsCipher: string | null;
-  readonly alpn: string | null;
-  readonly timings: DialTimings;
-  /** Milliseconds from TLS established to the client hello sent (hello read, verified, answered). */
-  readonly handshakeMs: number;
-  readonly remoteAddress: string | undefined;
 }
 
 /**
@@ -126,27 +118,16 @@ export class SmpClient {
 
   private readonly onAbort = (): void => {
     // The run's timeout, or the monitor stopping: name the step that was waiting.
-    const reason = abortReasonCode(this.context.signal.reason);
-    const step = this.currentStep();
-    this.fail(new ProbeFailure(reason, step, `${reason === 'timeout' ? 'the run timed out' : 'aborted'} during ${step}`));
+    this.fail(abortFailure(this.context.signal, this.currentStep()));
   };
 
   private async handshake(options: SmpConnectOptions, timings: DialTimings, remoteAddress: string | undefined): Promise<void> {
     const { socket, context } = this;
     const started = context.clock.monotonicNow();
-    const helloBlock = await this.readHelloBlock();
-    let hello: ServerHello;
-    try {
-      hello = decodeSmpServerHello(unpad(helloBlock));
-    } catch (error) {
-      throw new ProbeFailure('probe_error', 'hello', `hello: the server hello does not parse (${(error as Error).message.replace(/^\[[a-z-]+\] /, '')})`);
-    }
-    const tlsChain = tlsPeerChain(socket);
+    const hello = parseServerHello(await this.readHelloBlock(), decodeSmpServerHello);
     const now = context.clock.now();
-    const tlsLeaf = tlsChain[0] ?? Buffer.alloc(0);
     // First the chain TLS presented (the official client's TLS hook), then the session id, then the hello's own chain and key.
-    const tlsIdentity = verifyServerIdentity({ certificates: tlsChain, keyHash: options.plan.address.keyHash, tlsLeaf, signedKey: undefined, allowedChainLengths: [2, 3, 4], now, ...(options.identityCache ? { cache: options.identityCache } : {}) });
-    if (!tlsIdentity.ok) throw identityFailure(tlsIdentity.problem, 'tls identity');
+    const tlsIdentity = verifyTlsIdentity({ socket, keyHash: options.plan.address.keyHash, allowedChainLengths: [2, 3, 4], now, identityCache: options.identityCache });
     const tlsUnique = socket.getFinished();
     if (!tlsUnique || !tlsUnique.equals(hello.sessionId)) {
       throw new ProbeFailure('session_mismatch', 'hello', 'hello: the session id is not this TLS session\'s tls-unique (a TLS-terminating middlebox?)', {
@@ -158,7 +139,7 @@ export class SmpClient {
       const helloIdentity = verifyServerIdentity({
         certificates: hello.certificates,
         keyHash: options.plan.address.keyHash,
-        tlsLeaf,
+        tlsLeaf: tlsIdentity.tlsLeaf,
         signedKey: hello.signedKey,
         allowedChainLengths: [2, 3, 4],
         now,
@@ -167,15 +148,7 @@ export class SmpClient {
       if (!helloIdentity.ok) throw identityFailure(helloIdentity.problem, 'hello identity');
       identity = helloIdentity.identity;
     }
-    const version = negotiateVersion(hello.versions, options.versions);
-    if (version === undefined) {
-      throw new ProbeFailure(
-        'incompatible_version',
-        'hello',
-        `hello: the server speaks SMP ${hello.versions.min}-${hello.versions.max}, this client ${options.versions.min}-${options.versions.max}`,
-        { serverVersions: hello.versions, clientVersions: options.versions },
-      );
-    }
+    const version = negotiateHelloVersion('SMP', hello.versions, options.versions);
     const clientKeys = options.sendClientKey && version >= smpVersions.impliedSessionId ? generateX25519KeyPair() : undefined;
     const clientHello = encodeSmpClientHello({
       version,
@@ -197,9 +170,7 @@ export class SmpClient {
       serverVersions: hello.versions,
       identity,
       blockEncryption,
-      tlsVersion: socket.getProtocol(),
-      tlsCipher: socket.getCipher()?.name ?? null,
-      alpn: typeof socket.alpnProtocol === 'string' ? socket.alpnProtocol : null,
+      ...tlsConnectionFacts(socket),
       timings,
       handshakeMs: context.clock.monotonicNow() - started,
       remoteAddress,

@@ -14,6 +14,7 @@ import {
 import {
   IdentityCache,
   ProbeFailure,
+  type SimplexSessionFacts,
   type SimplexTransportPlan,
   type XftpResponse,
   cryptoBoxOpen,
@@ -36,7 +37,7 @@ import {
   x25519,
 } from '@vigil/simplex-protocol';
 import { type ParsedXftpCheckOptions, type XftpCheckOptions, xftpCheckOptionsSchema } from './options.js';
-import { XftpClient, type XftpSessionFacts } from './xftp-client.js';
+import { XftpClient } from './xftp-client.js';
 
 /** Who the XFTP check is, for the plugin registry. */
 export const xftpCheckMeta: PluginMeta = Object.freeze({ name: '@vigil/checks-xftp', kind: 'check', type: 'xftp', coreRange: '^0.1.0' });
@@ -97,13 +98,13 @@ function sleepFor(context: CheckContext, ms: number): Promise<void> {
 interface RunState {
   readonly details: Record<string, unknown>;
   readonly phases: Record<string, number>;
-  facts: XftpSessionFacts | undefined;
+  facts: SimplexSessionFacts | undefined;
   sent: number;
   received: number;
   step: string;
 }
 
-function recordSession(state: RunState, context: CheckContext, facts: XftpSessionFacts | undefined): void {
+function recordSession(state: RunState, context: CheckContext, facts: SimplexSessionFacts | undefined): void {
   if (!facts) return;
   state.facts = facts;
   const { timings } = facts;

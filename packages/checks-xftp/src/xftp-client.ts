@@ -1,16 +1,16 @@
 import http2, { type ClientHttp2Session } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import type { KeyObject } from 'node:crypto';
-import { type CheckContext, type DialTimings, abortReasonCode } from '@vigil/core';
+import type { CheckContext, DialTimings } from '@vigil/core';
 import {
   BLOCK_SIZE,
   type IdentityCache,
   ProbeFailure,
-  type ServerHello,
+  type SimplexSessionFacts,
   type SimplexTransportPlan,
-  type VerifiedIdentity,
   type VersionRange,
   type XftpResponse,
+  abortFailure,
   decodeBatch,
   decodeXftpServerHello,
   decodeXftpTransmission,
@@ -19,26 +19,15 @@ import {
   encodeXftpClientHello,
   encodeXftpTransmission,
   identityFailure,
-  negotiateVersion,
+  negotiateHelloVersion,
   pad,
+  parseServerHello,
   parseXftpResponse,
-  tlsPeerChain,
+  tlsConnectionFacts,
   unpad,
   verifyServerIdentity,
+  verifyTlsIdentity,
 } from '@vigil/simplex-protocol';
-
-/** Facts about the session for results. */
-export interface XftpSessionFacts {
-  readonly version: number;
-  readonly serverVersions: VersionRange;
-  readonly identity: VerifiedIdentity;
-  readonly tlsVersion: string | null;
-  readonly tlsCipher: string | null;
-  readonly alpn: string | null;
-  readonly timings: DialTimings;
-  readonly handshakeMs: number;
-  readonly remoteAddress: string | undefined;
-}
 
 /** A reply: the response command and any bytes after the 16384-byte block (FGET's file). */
 export interface XftpReply {
@@ -55,7 +44,7 @@ const maxResponseBytes = BLOCK_SIZE + 4_194_304 + 16;
  */
 export class XftpClient {
   private sessionId: Buffer = Buffer.alloc(0);
-  facts: XftpSessionFacts | undefined;
+  facts: SimplexSessionFacts | undefined;
 
   private constructor(
     private readonly socket: TLSSocket,
@@ -103,10 +92,7 @@ export class XftpClient {
           reject(error);
         } else resolve(value as Buffer);
       };
-      const onAbort = (): void => {
-        const reason = abortReasonCode(context.signal.reason);
-        finish(new ProbeFailure(reason, step, `${reason === 'timeout' ? 'the run timed out' : 'aborted'} during ${step}`));
-      };
+      const onAbort = (): void => finish(abortFailure(context.signal, step));
       const timer = context.clock.setTimeout(() => finish(new ProbeFailure('unresponsive', step, `${step}: no answer within ${timeoutMs} ms`)), timeoutMs);
       if (context.signal.aborted) {
         onAbort();
@@ -142,18 +128,10 @@ export class XftpClient {
     const started = context.clock.monotonicNow();
     const helloBody = await this.post('hello', Buffer.alloc(0), plan.protocolTimeoutMs);
     if (helloBody.length !== BLOCK_SIZE) throw new ProbeFailure('probe_error', 'hello', `hello: expected a ${BLOCK_SIZE}-byte hello block, got ${helloBody.length} bytes`);
-    let hello: ServerHello;
-    try {
-      hello = decodeXftpServerHello(unpad(helloBody));
-    } catch (error) {
-      throw new ProbeFailure('probe_error', 'hello', `hello: the server hello does not parse (${(error as Error).message.replace(/^\[[a-z-]+\] /, '')})`);
-    }
+    const hello = parseServerHello(helloBody, decodeXftpServerHello);
     const now = context.clock.now();
-    const tlsChain = tlsPeerChain(socket);
-    const tlsLeaf = tlsChain[0] ?? Buffer.alloc(0);
     // XFTP's client requires exactly two certificates (doc §1.2).
-    const tlsIdentity = verifyServerIdentity({ certificates: tlsChain, keyHash: plan.address.keyHash, tlsLeaf, signedKey: undefined, allowedChainLengths: [2], now, ...cache });
-    if (!tlsIdentity.ok) throw identityFailure(tlsIdentity.problem, 'tls identity');
+    const { tlsLeaf } = verifyTlsIdentity({ socket, keyHash: plan.address.keyHash, allowedChainLengths: [2], now, identityCache });
     const tlsUnique = socket.getFinished();
     if (!tlsUnique || !tlsUnique.equals(hello.sessionId)) {
       throw new ProbeFailure('session_mismatch', 'hello', "hello: the session id is not this TLS session's tls-unique (a TLS-terminating middlebox?)");
@@ -168,13 +146,7 @@ export class XftpClient {
       ...cache,
     });
     if (!helloIdentity.ok) throw identityFailure(helloIdentity.problem, 'hello identity');
-    const version = negotiateVersion(hello.versions, versions);
-    if (version === undefined) {
-      throw new ProbeFailure('incompatible_version', 'hello', `hello: the server speaks XFTP ${hello.versions.min}-${hello.versions.max}, this client ${versions.min}-${versions.max}`, {
-        serverVersions: hello.versions,
-        clientVersions: versions,
-      });
-    }
+    const version = negotiateHelloVersion('XFTP', hello.versions, versions);
     this.sessionId = hello.sessionId;
     const answer = await this.post('handshake', pad(encodeXftpClientHello({ version, keyHash: plan.address.keyHash }), BLOCK_SIZE), plan.protocolTimeoutMs);
     if (answer.length !== 0) {
@@ -190,9 +162,7 @@ export class XftpClient {
       version,
       serverVersions: hello.versions,
       identity: helloIdentity.identity,
-      tlsVersion: socket.getProtocol(),
-      tlsCipher: socket.getCipher()?.name ?? null,
-      alpn: typeof socket.alpnProtocol === 'string' ? socket.alpnProtocol : null,
+      ...tlsConnectionFacts(socket),
       timings,
       handshakeMs: context.clock.monotonicNow() - started,
       remoteAddress,

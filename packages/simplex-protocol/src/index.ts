@@ -101,4 +101,19 @@ export type { NewFileOptions, XftpResponse } from './xftp-commands.js';
 // --- transport settings and probe plumbing shared by the checks ---
 export { DEFAULT_SOCKS_PROXY, resolveTransportPlan, simplexTimeoutDefaults, simplexTransportOptionsShape } from './transport-options.js';
 export type { SimplexTransportOptions, SimplexTransportPlan } from './transport-options.js';
-export { ProbeFailure, dialSimplex, identityFailure, roundMs, statusForReason, tlsPeerChain, toProbeFailure } from './probe.js';
+export {
+  ProbeFailure,
+  abortFailure,
+  dialSimplex,
+  identityFailure,
+  negotiateHelloVersion,
+  parseServerHello,
+  roundMs,
+  statusForReason,
+  tlsConnectionFacts,
+  tlsPeerChain,
+  toProbeFailure,
+  verifyTlsIdentity,
+} from './probe.js';
+export type { SimplexSessionFacts, TlsIdentityOptions } from './probe.js';
+
