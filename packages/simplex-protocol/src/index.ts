@@ -117,3 +117,15 @@ export {
 } from './probe.js';
 export type { SimplexSessionFacts, TlsIdentityOptions } from './probe.js';
 
+// --- the check run around the protocol steps, shared by the SMP and XFTP checks ---
+export { buildSimplexCheckPlan, parseSimplexCheckOptions, runPings, runSimplexCheck, sleepFor, unexpectedReplyFailure } from './check-support.js';
+export type {
+  PingSeriesOptions,
+  SimplexCheckOptionsBase,
+  SimplexCheckPlan,
+  SimplexCheckRun,
+  SimplexProbeClient,
+  SimplexProtocolLabels,
+  SimplexRunState,
+  UnexpectedReplyOptions,
+} from './check-support.js';
