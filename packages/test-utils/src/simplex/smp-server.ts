@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import tls, { type TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import type { KeyObject } from 'node:crypto';
 import {
   BLOCK_SIZE,
@@ -22,11 +22,11 @@ import {
   shortString,
   smpVersions,
   unpad,
-  verifySignature,
   x25519,
 } from '@vigil/simplex-protocol';
-import { ConnectionTracker, type LoopbackHost, closer, hostPort, listen, withCounters } from '../servers/connections.js';
-import { type SimplexTestIdentity, encodeForgedServerKey, encodeServerHello, encodeSignedServerKey, generateSimplexIdentity } from './identity.js';
+import { ConnectionTracker, type LoopbackHost, closer, listen, withCounters } from '../servers/connections.js';
+import { type SimplexTestIdentity, generateSimplexIdentity } from './identity.js';
+import { createRelayTlsServer, encodeRelayHello, relayAddress, signatureVerifier, splitCommand } from './relay.js';
 
 // An SMP relay for tests, written from shared/docs/simplex-protocol.md: TLS with ALPN and no
 // SNI (§2.1-2.3), the server hello and client hello (§3.2, §3.3), block encryption (§3.4),
@@ -184,19 +184,14 @@ class SmpServerConnection {
       this.socket.write(randomBytes(BLOCK_SIZE));
       return;
     }
-    const versions = this.offeredVersions();
-    const keyDer = encodePublicKey(this.serverKeys.publicKey);
-    const signedKey = this.misbehaviour === 'forged-key-signature' ? encodeForgedServerKey(keyDer) : encodeSignedServerKey(keyDer, identity.leaf.privateKey, identity.keyType);
-    const hello = pad(
-      encodeServerHello({
-        min: versions.min,
-        max: versions.max,
-        sessionId: this.misbehaviour === 'session-mismatch' ? randomBytes(this.sessionId.length) : this.sessionId,
-        certificates: [identity.leaf.certificateDer, identity.certificateAuthority.certificateDer],
-        signedKey,
-      }),
-      BLOCK_SIZE,
-    );
+    const hello = encodeRelayHello({
+      scheme: 'smp',
+      identity,
+      versions: this.offeredVersions(),
+      sessionId: this.sessionId,
+      serverKey: this.serverKeys.publicKey,
+      misbehaviour: this.misbehaviour,
+    });
     if (this.misbehaviour === 'truncated-hello') {
       this.socket.end(hello.subarray(0, BLOCK_SIZE / 2));
       return;
@@ -284,12 +279,10 @@ class SmpServerConnection {
   }
 
   private handleCommand(authorization: Buffer, signedBytes: Buffer, corrId: Buffer, entityId: Buffer, command: Buffer): Reply | undefined {
-    const space = command.indexOf(0x20);
-    const tag = (space < 0 ? command : command.subarray(0, space)).toString('latin1');
-    const args = new ByteReader(space < 0 ? empty : command.subarray(space + 1));
+    const { tag, args } = splitCommand(command);
     this.state.commands.push(tag);
     const signed = authorization.length > 0;
-    const verifiedBy = (key: KeyObject | undefined): boolean => key !== undefined && signed && verifySignature(key, signedBytes, authorization);
+    const verifiedBy = signatureVerifier(authorization, signedBytes);
     const { queuesByRecipient, queuesBySender } = this.state;
     switch (tag) {
       case 'PING':
@@ -459,34 +452,20 @@ export async function startSmpTestServer(options: SmpTestServerOptions = {}): Pr
     commands: [],
   };
   const tracker = new ConnectionTracker();
-  const server = tls.createServer({
-    key: identity.leaf.privateKeyPem,
-    cert: identity.leaf.chainPem,
-    ALPNProtocols: ['smp/1', 'h2', 'http/1.1'],
-    // The relay's defaultSupportedParams (doc §2.1).
-    ciphers: 'TLS_CHACHA20_POLY1305_SHA256:ECDHE-ECDSA-CHACHA20-POLY1305',
-    sigalgs: 'ed25519:ed448',
-    minVersion: 'TLSv1.2',
+  const server = createRelayTlsServer({
+    identity,
+    alpn: 'smp/1',
+    tracker,
+    onSecureConnection: (socket) => new SmpServerConnection(socket, state),
   });
-  // Track the TCP sockets, so close() also ends connections stuck in the TLS handshake.
-  server.on('connection', (socket) => tracker.track(socket));
-  server.on('secureConnection', (socket: TLSSocket) => {
-    socket.on('error', () => {});
-    // Blocks are whole messages: send each at once rather than waiting on Nagle.
-    socket.setNoDelay(true);
-    new SmpServerConnection(socket, state);
-  });
-  // Failed handshakes (a probe that gives up) are not server failures.
-  server.on('tlsClientError', () => {});
   const port = await listen(server, host);
-  const keyHashText = options.misbehaviour === 'wrong-identity' ? (await generateSimplexIdentity({ keyType: identity.keyType })).keyHashText : identity.keyHashText;
-  const credentials = options.password === undefined ? '' : `:${options.password}`;
+  const address = await relayAddress({ scheme: 'smp', identity, host, port, password: options.password, misbehaviour: options.misbehaviour });
   return withCounters(
     {
       host,
       port,
       identity,
-      address: `smp://${keyHashText}${credentials}@${hostPort(host, port)}`,
+      address,
       hellos: state.hellos as readonly SmpClientHelloRecord[],
       commands: state.commands as readonly string[],
       close: closer(server, tracker),

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import http2, { type ServerHttp2Stream } from 'node:http2';
-import tls, { type TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import type { KeyObject } from 'node:crypto';
 import {
   BLOCK_SIZE,
@@ -19,12 +19,12 @@ import {
   sha256,
   shortString,
   unpad,
-  verifySignature,
   x25519,
   xftpChunkSizes,
 } from '@vigil/simplex-protocol';
-import { ConnectionTracker, type LoopbackHost, closer, hostPort, listen, withCounters } from '../servers/connections.js';
-import { type SimplexTestIdentity, encodeForgedServerKey, encodeServerHello, encodeSignedServerKey, generateSimplexIdentity } from './identity.js';
+import { ConnectionTracker, type LoopbackHost, closer, listen, withCounters } from '../servers/connections.js';
+import { type SimplexTestIdentity, generateSimplexIdentity } from './identity.js';
+import { createRelayTlsServer, encodeRelayHello, relayAddress, signatureVerifier, splitCommand } from './relay.js';
 
 // An XFTP relay for tests, written from shared/docs/simplex-protocol.md: TLS with ALPN
 // `xftp/1` and no SNI (§2.2, §2.3), HTTP/2 with one POST per step and the handshake keyed by the
@@ -136,23 +136,16 @@ function handleHello(stream: ServerHttp2Stream, session: Session, state: State):
     respond(stream, randomBytes(BLOCK_SIZE));
     return;
   }
-  const keyDer = encodePublicKey(generateX25519KeyPair().publicKey);
-  const signedKey = options.misbehaviour === 'forged-key-signature' ? encodeForgedServerKey(keyDer) : encodeSignedServerKey(keyDer, identity.leaf.privateKey, identity.keyType);
+  const hello = encodeRelayHello({
+    scheme: 'xftp',
+    identity,
+    versions: state.versions,
+    sessionId: session.sessionId,
+    serverKey: generateX25519KeyPair().publicKey,
+    misbehaviour: options.misbehaviour,
+  });
   session.stage = 'client-hello';
-  respond(
-    stream,
-    pad(
-      encodeServerHello({
-        min: state.versions.min,
-        max: state.versions.max,
-        sessionId: options.misbehaviour === 'session-mismatch' ? randomBytes(session.sessionId.length) : session.sessionId,
-        certificates: [identity.leaf.certificateDer, identity.certificateAuthority.certificateDer],
-        signedKey,
-        xftp: true,
-      }),
-      BLOCK_SIZE,
-    ),
-  );
+  respond(stream, hello);
 }
 
 function handleClientHello(stream: ServerHttp2Stream, body: Buffer, session: Session, state: State): void {
@@ -186,11 +179,9 @@ function handleCommand(body: Buffer, session: Session, state: State): Buffer {
   const { corrId, entityId, command, authorization, signedBytes } = transmission;
   const answer = (text: string | Buffer, extra?: Buffer): Buffer => reply(session, corrId, entityId, typeof text === 'string' ? ascii(text) : text, extra);
   if (!transmission.sessionId?.equals(session.sessionId)) return answer('ERR SESSION');
-  const space = command.indexOf(0x20);
-  const tag = (space < 0 ? command : command.subarray(0, space)).toString('latin1');
-  const args = new ByteReader(space < 0 ? Buffer.alloc(0) : command.subarray(space + 1));
+  const { tag, args } = splitCommand(command);
   state.commands.push(tag);
-  const verifiedBy = (key: KeyObject | undefined): boolean => key !== undefined && authorization.length > 0 && verifySignature(key, signedBytes, authorization);
+  const verifiedBy = signatureVerifier(authorization, signedBytes);
   switch (tag) {
     case 'PING':
       return answer('PONG');
@@ -292,33 +283,25 @@ export async function startXftpTestServer(options: XftpTestServerOptions = {}): 
     );
   });
   const tracker = new ConnectionTracker();
-  const server = tls.createServer({
-    key: identity.leaf.privateKeyPem,
-    cert: identity.leaf.chainPem,
-    ALPNProtocols: ['xftp/1', 'h2', 'http/1.1'],
-    ciphers: 'TLS_CHACHA20_POLY1305_SHA256:ECDHE-ECDSA-CHACHA20-POLY1305',
-    sigalgs: 'ed25519:ed448',
-    minVersion: 'TLSv1.2',
-  });
-  server.on('connection', (socket) => tracker.track(socket));
-  server.on('tlsClientError', () => {});
-  server.on('secureConnection', (socket: SessionSocket) => {
-    socket.on('error', () => {});
-    socket.setNoDelay(true);
-    clients.push({ alpn: typeof socket.alpnProtocol === 'string' ? socket.alpnProtocol : null, servername: socket.servername ?? false });
-    socket[sessionKey] = { sessionId: socket.getPeerFinished() ?? randomBytes(32), stage: 'hello', version: 0 };
-    h2.emit('connection', socket);
+  const server = createRelayTlsServer({
+    identity,
+    alpn: 'xftp/1',
+    tracker,
+    onSecureConnection: (socket: SessionSocket) => {
+      clients.push({ alpn: typeof socket.alpnProtocol === 'string' ? socket.alpnProtocol : null, servername: socket.servername ?? false });
+      socket[sessionKey] = { sessionId: socket.getPeerFinished() ?? randomBytes(32), stage: 'hello', version: 0 };
+      h2.emit('connection', socket);
+    },
   });
   const port = await listen(server, host);
-  const keyHashText = options.misbehaviour === 'wrong-identity' ? (await generateSimplexIdentity({ keyType: identity.keyType })).keyHashText : identity.keyHashText;
-  const credentials = options.password === undefined ? '' : `:${options.password}`;
+  const address = await relayAddress({ scheme: 'xftp', identity, host, port, password: options.password, misbehaviour: options.misbehaviour });
   const closeTls = closer(server, tracker);
   return withCounters(
     {
       host,
       port,
       identity,
-      address: `xftp://${keyHashText}${credentials}@${hostPort(host, port)}`,
+      address,
       commands: state.commands as readonly string[],
       clients: clients as readonly { readonly alpn: string | null; readonly servername: string | false }[],
       close: async () => {
