@@ -3,13 +3,15 @@ import {
   type Check,
   type CheckContext,
   type CheckResult,
-  type CheckStatus,
   type PluginDefinition,
   type PluginMeta,
-  type ReasonCode,
   abortReasonCode,
   classifyNetworkError,
+  createResultFinisher,
+  formatHostPort,
   parseOptions,
+  roundMs,
+  statelessPattern,
 } from '@vigil/core';
 import { type DnsExchangeOutcome, type DnsServerAddress, exchangeTcp, exchangeUdp } from './exchange.js';
 import { type DnsCheckOptions, type ParsedDnsCheckOptions, dnsCheckOptionsSchema, parseServerAddress, queryName, reverseName } from './options.js';
@@ -39,17 +41,8 @@ interface DnsCheckPlan {
   readonly target: string;
 }
 
-function roundMs(value: number): number {
-  return Math.round(value * 1_000) / 1_000;
-}
-
 function formatServer(server: DnsServerAddress): string {
-  return server.address.includes(':') ? `[${server.address}]:${server.port}` : `${server.address}:${server.port}`;
-}
-
-function statelessPattern(pattern: RegExp | string): RegExp {
-  // `g` and `y` make RegExp.test stateful across calls.
-  return typeof pattern === 'string' ? new RegExp(pattern) : new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ''));
+  return formatHostPort(server.address, server.port);
 }
 
 /** Answers compare case-insensitively with trailing dots of names dropped; TXT text compares exactly. */
@@ -99,11 +92,7 @@ export function createDnsCheck(options: DnsCheckOptions): Check {
     const started = context.clock.monotonicNow();
     const phases: Record<string, number> = {};
     const details: Record<string, unknown> = { name: plan.name, type: plan.typeName };
-    const finish = (status: CheckStatus, reason: ReasonCode, message: string): CheckResult => {
-      const durationMs = roundMs(context.clock.monotonicNow() - started);
-      phases.total = durationMs;
-      return { status, reason, durationMs, phases, message, details };
-    };
+    const finish = createResultFinisher({ clock: context.clock, started, phases, details });
 
     let server = plan.server;
     details.serverSource = server ? 'options' : 'system';

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
+import { portSchema, regexOptionSchema } from '@vigil/core';
 import { z } from 'zod';
 import { dnsRecordTypes, dnsResponseCodes, nameToLabels } from './wire.js';
 
@@ -54,19 +55,11 @@ export function queryName(name: string): string | undefined {
 
 const recordTypeSchema = z.enum(Object.keys(dnsRecordTypes) as [keyof typeof dnsRecordTypes, ...(keyof typeof dnsRecordTypes)[]]);
 
-const regexSource = z.string().superRefine((source, context) => {
-  try {
-    new RegExp(source);
-  } catch (error) {
-    context.addIssue({ code: 'custom', message: `not a valid regular expression: ${error instanceof Error ? error.message : String(error)}` });
-  }
-});
-
 const serverSchema = z.union([
   z.string().refine((text) => parseServerAddress(text) !== undefined, 'expected an IP address with an optional port: 127.0.0.1, 127.0.0.1:5353, ::1 or [::1]:5353'),
   z.strictObject({
     host: z.string().refine((host) => isIP(host) !== 0, 'expected an IP address (a DNS server cannot be found by name without DNS)'),
-    port: z.number().int().min(1).max(65_535).default(53),
+    port: portSchema.default(53),
   }),
 ]);
 
@@ -94,7 +87,7 @@ export const dnsCheckOptionsSchema = z
     /** Every one of these must be among the answers of the queried type (`192.0.2.1`, `10 mail.example.org`, TXT text). */
     expectAnswers: z.array(z.string().min(1)).min(1).optional(),
     /** At least one answer of the queried type must match this regular expression. */
-    expectAnswerPattern: z.union([regexSource, z.instanceof(RegExp)]).optional(),
+    expectAnswerPattern: regexOptionSchema.optional(),
     /** A reply slower than this many milliseconds makes the result `degraded` / `slow_response`. */
     slowMs: z.number().positive().optional(),
     /** Where the system resolvers are listed, used when `server` is not given. */

@@ -1,5 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import {
+  type CertificateExpiryThresholds,
+  type CertificateExpiryVerdict,
   type Check,
   type CheckContext,
   type CheckResult,
@@ -18,11 +20,17 @@ import {
   abortReasonCode,
   classifyNetworkError,
   coreVersion,
+  createResultFinisher,
+  evaluateCertificateExpiry,
   formatProxyUrl,
   isSecretKey,
-  parseOptions,
-  parseProxyUrl,
+  parseRedactedOptions,
+  proxyFromOptions,
   redactText,
+  roundMs,
+  splitTlsOptions,
+  statelessPattern,
+  tlsSessionDetails,
 } from '@vigil/core';
 import { Client, type Dispatcher, type buildConnector } from 'undici';
 import { type BodyMode, BodyCollector, BodyTooLargeError, charsetOf, decodeContent, decodeText, excerptBytes, isUtf8Compatible } from './body.js';
@@ -43,7 +51,6 @@ import { type HttpCheckOptions, type ParsedHttpCheckOptions, httpCheckOptionsSch
 /** Who the HTTP check is, for the plugin registry. */
 export const httpCheckMeta: PluginMeta = Object.freeze({ name: '@vigil/checks-http', kind: 'check', type: 'http', coreRange: '^0.1.0' });
 
-const dayMs = 86_400_000;
 const userAgent = `Vigil/${coreVersion} (checks-http)`;
 const redirectStatuses: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 // Sent to the server of the redirect's origin only: credentials stay with the origin they were meant for.
@@ -88,18 +95,13 @@ interface HttpCheckPlan {
   readonly bodyMode: BodyMode;
   readonly degradedAboveMs: number | undefined;
   readonly tls: TlsDialOptions;
-  readonly expiryWarnDays: number;
-  readonly expiryCriticalDays: number;
+  readonly expiryThresholds: CertificateExpiryThresholds;
   readonly proxy: ProxyOptions | undefined;
   readonly proxyLabel: string | undefined;
   readonly onion: DialOptions['onion'];
   readonly family: DialOptions['family'];
   /** Values that must never appear in a message: header secrets, URL and proxy passwords. */
   readonly secrets: readonly string[];
-}
-
-function roundMs(value: number): number {
-  return Math.round(value * 1_000) / 1_000;
 }
 
 /** The URL as results show it: no credentials, secret-looking query values replaced, no fragment. */
@@ -124,11 +126,6 @@ function secretQueryValues(url: URL): string[] {
 
 function makeHop(url: URL, method: string, headers: Readonly<Record<string, string>>, body: Buffer | undefined): Hop {
   return Object.freeze({ url, origin: url.origin, path: `${url.pathname}${url.search}`, display: displayUrl(url), method, headers: Object.freeze(headers), body });
-}
-
-function statelessPattern(pattern: RegExp | string): RegExp {
-  // `g` and `y` make RegExp.test stateful across calls.
-  return typeof pattern === 'string' ? new RegExp(pattern) : new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ''));
 }
 
 function toList<T>(value: T | readonly T[] | undefined): T[] {
@@ -168,20 +165,12 @@ function buildPlan(options: ParsedHttpCheckOptions): HttpCheckPlan {
     headers['content-type'] ??= 'application/json';
   }
 
-  const { expiryWarnDays = 14, expiryCriticalDays = 3, pinSha256, ...tlsRest } = options.tls ?? {};
+  const { dialOptions, thresholds: expiryThresholds } = splitTlsOptions(options.tls);
   // Offer HTTP/1.1 by ALPN: this client speaks nothing else, and some servers insist on ALPN.
-  const tls: TlsDialOptions = Object.freeze({
-    ...tlsRest,
-    alpn: Object.freeze(['http/1.1']),
-    ...(pinSha256 === undefined ? {} : { pinSha256: Object.freeze(toList(pinSha256)) }),
-  });
+  const tls: TlsDialOptions = Object.freeze({ ...dialOptions, alpn: Object.freeze(['http/1.1']) });
 
-  let proxy: ProxyOptions | undefined;
-  if (options.proxy !== undefined) {
-    const base = typeof options.proxy === 'string' ? parseProxyUrl(options.proxy, 'proxy') : options.proxy;
-    proxy = Object.freeze({ ...base, ...(options.randomCredentials ? { randomCredentials: true } : {}) });
-    if (proxy.password !== undefined && proxy.password.length > 0) secrets.push(proxy.password);
-  }
+  const proxy = proxyFromOptions(options);
+  if (proxy?.password !== undefined && proxy.password.length > 0) secrets.push(proxy.password);
 
   const expect = options.expect ?? {};
   const statusRanges = toList(expect.status ?? '2xx').map((item) => parseStatusRange(item) as StatusRange);
@@ -225,8 +214,7 @@ function buildPlan(options: ParsedHttpCheckOptions): HttpCheckPlan {
     bodyMode,
     degradedAboveMs: expect.degradedAboveMs,
     tls,
-    expiryWarnDays,
-    expiryCriticalDays,
+    expiryThresholds,
     proxy,
     proxyLabel: proxy ? formatProxyUrl(proxy) : undefined,
     onion: options.onion,
@@ -461,27 +449,6 @@ function nextHop(hop: Hop, statusCode: number, location: string): Hop | string {
   return makeHop(url, method, headers, body);
 }
 
-/** The TLS facts a result carries: JSON-friendly and secret-free. */
-function tlsDetails(tls: TlsSessionSummary): Record<string, unknown> {
-  const leaf = tls.chain[0];
-  const details: Record<string, unknown> = {
-    protocol: tls.protocol,
-    cipher: tls.cipher,
-    alpnProtocol: tls.alpnProtocol,
-    authorized: tls.authorized,
-    servername: tls.servername,
-    chainLength: tls.chain.length,
-    leafSubject: leaf?.subject ?? null,
-    leafIssuer: leaf?.issuer ?? null,
-    leafNotAfter: leaf?.validTo ?? null,
-    daysUntilExpiry: tls.daysUntilExpiry ?? null,
-    fingerprintSha256: leaf?.fingerprintSha256 ?? null,
-  };
-  if (tls.authorizationError !== undefined) details.authorizationError = tls.authorizationError;
-  if (tls.pinned !== undefined) details.pinned = tls.pinned;
-  return details;
-}
-
 function quote(text: string): string {
   const quoted = JSON.stringify(text.length > shownBodyLength ? `${text.slice(0, shownBodyLength)}...` : text);
   return text.length > shownBodyLength ? `${quoted} (${text.length} chars)` : quoted;
@@ -585,19 +552,8 @@ function checkBody(plan: HttpCheckPlan, outcome: Extract<ExchangeOutcome, { kind
 
 /** Creates an HTTP(S) check: one request (following redirects), assertions, phases and TLS facts. */
 export function createHttpCheck(options: HttpCheckOptions): Check {
-  let parsed: ParsedHttpCheckOptions;
-  try {
-    parsed = parseOptions(httpCheckOptionsSchema, options, { source: 'checks-http' });
-  } catch (error) {
-    // URLs and proxy URLs may carry passwords; config errors quote the bad value.
-    if (VigilError.isInstance(error)) {
-      throw new VigilError(error.code, redactText(error.message), {
-        path: error.path,
-        details: error.details === undefined ? undefined : { issues: (error.details.issues as string[] | undefined)?.map((line) => redactText(line)) },
-      });
-    }
-    throw error;
-  }
+  // URLs and proxy URLs may carry passwords; config errors quote the bad value.
+  const parsed = parseRedactedOptions(httpCheckOptionsSchema, options, { source: 'checks-http' });
   const plan = buildPlan(parsed);
   const redact = (text: string): string => redactText(text, plan.secrets);
 
@@ -660,11 +616,7 @@ export function createHttpCheck(options: HttpCheckOptions): Check {
     const details: Record<string, unknown> = { url: plan.target, method: plan.firstHop.method };
     if (plan.proxyLabel) details.proxy = plan.proxyLabel;
     const phases: Record<string, number> = {};
-    const finish = (status: CheckStatus, reason: ReasonCode, message: string): CheckResult => {
-      const durationMs = roundMs(clock.monotonicNow() - started);
-      phases.total = durationMs;
-      return { status, reason, durationMs, phases, message, details };
-    };
+    const finish = createResultFinisher({ clock, started, phases, details });
     if (shutdownPromise) return finish('unknown', 'aborted', `${plan.target}: the check has been shut down`);
     if (context.signal.aborted) {
       const reason = abortReasonCode(context.signal.reason);
@@ -743,24 +695,13 @@ export function createHttpCheck(options: HttpCheckOptions): Check {
     context.metrics.gauge('http_status_code', statusCode);
     context.metrics.gauge('http_response_body_bytes', outcome.body.bytes, { unit: 'B' });
 
-    let warning: { reason: ReasonCode; message: string } | undefined;
+    let expiry: CertificateExpiryVerdict | undefined;
     const tls = facts?.tls;
     if (tls) {
-      details.tls = tlsDetails(tls);
-      const leaf = tls.chain[0];
-      const notAfter = Date.parse(leaf?.validTo ?? '');
-      if (!Number.isNaN(notAfter)) {
-        const remainingMs = notAfter - clock.now();
-        const days = Math.floor(remainingMs / dayMs);
-        context.metrics.gauge('tls_certificate_days_until_expiry', days, { unit: 'd' });
-        if (remainingMs <= 0) return finish('down', 'certificate_expired', `${plan.target}: the certificate expired on ${leaf?.validTo}`);
-        if (remainingMs < plan.expiryCriticalDays * dayMs) {
-          return finish('down', 'certificate_expiring', `${plan.target}: the certificate expires in ${days} days (critical below ${plan.expiryCriticalDays})`);
-        }
-        if (remainingMs < plan.expiryWarnDays * dayMs) {
-          warning = { reason: 'certificate_expiring', message: `${plan.target}: the certificate expires in ${days} days (warning below ${plan.expiryWarnDays})` };
-        }
-      }
+      details.tls = tlsSessionDetails(tls);
+      expiry = evaluateCertificateExpiry(tls, { now: clock.now(), thresholds: plan.expiryThresholds, metrics: context.metrics });
+      // Expired or critical fails at once; a warning waits until the assertions have had their say.
+      if (expiry?.status === 'down') return finish(expiry.status, expiry.reason, `${plan.target}: ${expiry.message}`);
     }
 
     const failures: string[] = [];
@@ -781,7 +722,7 @@ export function createHttpCheck(options: HttpCheckOptions): Check {
       const more = failures.length > 1 ? ` (and ${failures.length - 1} more failed assertion${failures.length > 2 ? 's' : ''})` : '';
       return finish('down', 'assertion_failed', redact(`${plan.target}: ${failures[0]}${more}`));
     }
-    if (warning) return finish('degraded', warning.reason, warning.message);
+    if (expiry) return finish(expiry.status, expiry.reason, `${plan.target}: ${expiry.message}`);
     const totalMs = clock.monotonicNow() - started;
     if (plan.degradedAboveMs !== undefined && totalMs > plan.degradedAboveMs) {
       return finish('degraded', 'slow_response', `${plan.target}: took ${Math.round(totalMs)} ms (degraded above ${plan.degradedAboveMs} ms)`);

@@ -1,70 +1,10 @@
-import { normalizeSha256Fingerprint, parseProxyUrl } from '@vigil/core';
+import { dialOptionsShape, randomCredentialsNeedProxyRule, regexOptionSchema, tlsOptionsRules, tlsOptionsShape } from '@vigil/core';
 import { z } from 'zod';
 import { compileJsonPathCondition, parseJsonPathCondition, parseStatusRange } from './conditions.js';
 
-const tlsVersionSchema = z.enum(['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3']);
-
-const pinSchema = z
-  .string()
-  .refine((pin) => normalizeSha256Fingerprint(pin) !== undefined, 'expected a SHA-256 fingerprint: 64 hex digits (colons allowed) or base64');
-
-const pemSchema = z.string().min(1);
-
-function regexIssue(source: string): string | undefined {
-  try {
-    new RegExp(source);
-    return undefined;
-  } catch (error) {
-    return `not a valid regular expression: ${error instanceof Error ? error.message : String(error)}`;
-  }
-}
-
-const regexSchema = z.union([
-  z.string().superRefine((source, context) => {
-    const issue = regexIssue(source);
-    if (issue !== undefined) context.addIssue({ code: 'custom', message: issue });
-  }),
-  z.instanceof(RegExp),
-]);
-
-const tlsObjectSchema = z
-  .strictObject({
-    /** SNI and the name the certificate must match; default the URL's host when it is a name. `false` sends no SNI. */
-    servername: z.union([z.string().min(1), z.literal(false)]).optional(),
-    minVersion: tlsVersionSchema.optional(),
-    maxVersion: tlsVersionSchema.optional(),
-    verify: z.boolean().default(true),
-    ca: z.union([pemSchema, z.array(pemSchema).min(1)]).optional(),
-    /** Client certificate and key (PEM) for mutual TLS. */
-    cert: pemSchema.optional(),
-    key: pemSchema.optional(),
-    pinSha256: z.union([pinSchema, z.array(pinSchema).min(1)]).optional(),
-    expiryWarnDays: z.number().int().min(0).default(14),
-    expiryCriticalDays: z.number().int().min(0).default(3),
-  })
-  .refine((tls) => tls.expiryCriticalDays <= tls.expiryWarnDays, {
-    message: 'expiryCriticalDays must not exceed expiryWarnDays',
-    path: ['expiryCriticalDays'],
-  })
-  .refine((tls) => (tls.cert === undefined) === (tls.key === undefined), { message: 'cert and key go together', path: ['key'] });
-
-const proxyObjectSchema = z.strictObject({
-  host: z.string().min(1),
-  port: z.number().int().min(1).max(65_535),
-  username: z.string().max(255).optional(),
-  password: z.string().max(255).optional(),
-  randomCredentials: z.boolean().optional(),
-});
-
-const proxyUrlSchema = z.string().superRefine((url, context) => {
-  try {
-    parseProxyUrl(url);
-  } catch (error) {
-    // parseProxyUrl never echoes credentials; keep only its explanation.
-    const message = error instanceof Error ? error.message.replace(/^\[core\] config: proxy: /, '') : 'invalid proxy URL';
-    context.addIssue({ code: 'custom', message });
-  }
-});
+// TLS and proxy fields mean the same in every check, so the core spells, defaults and validates
+// them once; this schema adds only what is the HTTP check's own.
+const tlsObjectSchema = z.strictObject(tlsOptionsShape).check(...tlsOptionsRules);
 
 const urlSchema = z.string().superRefine((text, context) => {
   let url: URL;
@@ -124,7 +64,7 @@ const jsonPathConditionSchema = z.union([z.string().min(1), jsonPathConditionObj
 const headerExpectationSchema = z.union([
   z.string(),
   z
-    .strictObject({ equals: z.string().optional(), matches: regexSchema.optional(), exists: z.boolean().optional() })
+    .strictObject({ equals: z.string().optional(), matches: regexOptionSchema.optional(), exists: z.boolean().optional() })
     .refine((condition) => condition.exists !== false || (condition.equals === undefined && condition.matches === undefined), 'exists: false cannot be combined with equals or matches'),
 ]);
 
@@ -134,7 +74,7 @@ const bodyExpectationSchema = z.strictObject({
   /** Text the body must not contain. */
   notContains: stringOrListSchema.optional(),
   /** Regular expressions the body must match (every one of them). */
-  matches: z.union([regexSchema, z.array(regexSchema).min(1)]).optional(),
+  matches: z.union([regexOptionSchema, z.array(regexOptionSchema).min(1)]).optional(),
   /** Conditions on the JSON body: `$.status == "UP"`, `len($.items) > 0`, or objects `{ path, equals }`. */
   jsonPath: z.array(jsonPathConditionSchema).min(1).optional(),
 });
@@ -171,19 +111,10 @@ export const httpCheckOptionsSchema = z
     expect: expectSchema.optional(),
     /** TLS options for https:// URLs (and redirects to them). */
     tls: tlsObjectSchema.optional(),
-    /** A SOCKS5 proxy: `socks5h://[user:pass@]host:port` or an object. The proxy resolves names. */
-    proxy: z.union([proxyUrlSchema, proxyObjectSchema]).optional(),
-    /** `.onion` handling; `.onion` hosts need a proxy. */
-    onion: z.enum(['never', 'prefer', 'require']).default('prefer'),
-    /** A fresh random SOCKS5 username per connection (Tor then isolates each probe's circuit). */
-    randomCredentials: z.boolean().default(false),
-    /** Force IPv4 or IPv6 for the local name lookup. */
-    family: z.union([z.literal(4), z.literal(6)]).optional(),
+    // proxy, onion, randomCredentials and family.
+    ...dialOptionsShape,
   })
-  .refine((options) => !options.randomCredentials || options.proxy !== undefined, {
-    message: 'randomCredentials needs a proxy',
-    path: ['randomCredentials'],
-  })
+  .check(randomCredentialsNeedProxyRule)
   .refine((options) => options.method.toUpperCase() !== 'HEAD' || options.expect?.body === undefined, {
     message: 'a HEAD response has no body to assert on',
     path: ['expect', 'body'],

@@ -1,16 +1,16 @@
-import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import {
   type Check,
   type CheckContext,
   type CheckResult,
-  type CheckStatus,
   type PluginDefinition,
   type PluginMeta,
-  type ReasonCode,
   abortReasonCode,
   classifyNetworkError,
+  createResultFinisher,
   parseOptions,
+  resolveHostAddress,
+  roundMs,
 } from '@vigil/core';
 import { type PingerLease, acquirePinger } from './backend.js';
 import { type IcmpCheckOptions, type ParsedIcmpCheckOptions, icmpCheckOptionsSchema } from './options.js';
@@ -18,10 +18,6 @@ import type { EchoSample } from './pinger.js';
 
 /** Who the ICMP check is, for the plugin registry. */
 export const icmpCheckMeta: PluginMeta = Object.freeze({ name: '@vigil/checks-icmp', kind: 'check', type: 'icmp', coreRange: '^0.1.0' });
-
-function roundMs(value: number): number {
-  return Math.round(value * 1_000) / 1_000;
-}
 
 /** Exact statistics of the round trips of one run (the histogram summary is bucketed). */
 export interface RoundTripStatistics {
@@ -61,23 +57,6 @@ export function roundTripStatistics(values: readonly number[]): RoundTripStatist
   };
 }
 
-async function resolveAddress(host: string, family: 4 | 6 | undefined, signal: AbortSignal): Promise<{ address: string; family: 4 | 6 }> {
-  const literal = isIP(host);
-  if (literal !== 0) return { address: host, family: literal === 6 ? 6 : 4 };
-  signal.throwIfAborted();
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<never>((_resolve, reject) => {
-    onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    const found = await Promise.race([lookup(host, family === undefined ? {} : { family }), aborted]);
-    return { address: found.address, family: found.family === 6 ? 6 : 4 };
-  } finally {
-    if (onAbort) signal.removeEventListener('abort', onAbort);
-  }
-}
-
 /**
  * Creates an ICMP echo check: `count` echoes `intervalMs` apart, each waiting `echoTimeoutMs`;
  * every round trip goes to the `rtt` histogram, loss decides the status.
@@ -91,11 +70,7 @@ export function createIcmpCheck(options: IcmpCheckOptions): Check {
     const started = context.clock.monotonicNow();
     const phases: Record<string, number> = {};
     const details: Record<string, unknown> = { host: plan.host };
-    const finish = (status: CheckStatus, reason: ReasonCode, message: string): CheckResult => {
-      const durationMs = roundMs(context.clock.monotonicNow() - started);
-      phases.total = durationMs;
-      return { status, reason, durationMs, phases, message, details };
-    };
+    const finish = createResultFinisher({ clock: context.clock, started, phases, details });
     const abortedResult = (what: string): CheckResult => {
       const reason = abortReasonCode(context.signal.reason);
       return reason === 'aborted' ? finish('unknown', 'aborted', `${target}: aborted ${what}`) : finish('down', 'timeout', `${target}: timed out ${what}`);
@@ -105,7 +80,7 @@ export function createIcmpCheck(options: IcmpCheckOptions): Check {
     let family: 4 | 6;
     try {
       const lookupStarted = context.clock.monotonicNow();
-      ({ address, family } = await resolveAddress(plan.host, plan.family, context.signal));
+      ({ address, family } = await resolveHostAddress({ host: plan.host, family: plan.family, signal: context.signal }));
       if (isIP(plan.host) === 0) phases.dns = roundMs(context.clock.monotonicNow() - lookupStarted);
     } catch (error) {
       if (context.signal.aborted) return abortedResult('resolving the name');

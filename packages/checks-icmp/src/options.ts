@@ -1,10 +1,11 @@
+import { addressFamilySchema, hostSchema } from '@vigil/core';
 import { z } from 'zod';
 
 /** Options of the ICMP check (the core adds `id`, `interval`, `timeoutMs`, `tags` and retries). */
 export const icmpCheckOptionsSchema = z
   .strictObject({
     /** IPv4 or IPv6 address, or a name (resolved with the system resolver). */
-    host: z.string().min(1),
+    host: hostSchema,
     /** Echoes per run. */
     count: z.number().int().min(1).max(100_000).default(3),
     /** Between the starts of consecutive echoes, in milliseconds. */
@@ -14,7 +15,7 @@ export const icmpCheckOptionsSchema = z
     /** Bytes after the ICMP header (ping's `-s`). */
     payloadSize: z.number().int().min(0).max(65_000).default(56),
     /** Address family of the name lookup. */
-    family: z.union([z.literal(4), z.literal(6)]).optional(),
+    family: addressFamilySchema.optional(),
     /** `auto` tries a raw socket, then fping, then ping. */
     backend: z.enum(['auto', 'raw', 'fping', 'ping']).default('auto'),
     /** Loss above this percentage makes the result `degraded` / `packet_loss`. */

@@ -20,7 +20,7 @@ import {
   testCheck,
 } from '@vigil/test-utils';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { decodeEscapes } from './options.js';
+import { decodeEscapes } from './index.js';
 import { createTcpCheck, tcpCheckPlugin } from './tcp-check.js';
 
 const dayMs = 86_400_000;

@@ -1,5 +1,7 @@
 import type { Socket } from 'node:net';
 import {
+  type CertificateExpiryThresholds,
+  type CertificateExpiryVerdict,
   type Check,
   type CheckContext,
   type CheckResult,
@@ -10,22 +12,27 @@ import {
   type PluginDefinition,
   type PluginMeta,
   type ProxyOptions,
-  type ReasonCode,
   type TlsDialOptions,
-  type TlsSessionSummary,
-  VigilError,
   classifyNetworkError,
+  createResultFinisher,
+  decodePayload,
+  defaultCertificateExpiryThresholds,
+  evaluateCertificateExpiry,
+  formatHostPort,
   formatProxyUrl,
-  parseOptions,
-  parseProxyUrl,
+  parseRedactedOptions,
+  proxyFromOptions,
   redactText,
+  roundMs,
+  splitTlsOptions,
+  statelessPattern,
+  tlsSessionDetails,
 } from '@vigil/core';
-import { type ParsedTcpCheckOptions, type TcpCheckOptions, decodeEscapes, tcpCheckOptionsSchema } from './options.js';
+import { type ParsedTcpCheckOptions, type TcpCheckOptions, tcpCheckOptionsSchema } from './options.js';
 
 /** Who the TCP check is, for the plugin registry. */
 export const tcpCheckMeta: PluginMeta = Object.freeze({ name: '@vigil/checks-tcp', kind: 'check', type: 'tcp', coreRange: '^0.1.0' });
 
-const dayMs = 86_400_000;
 const shownReplyLength = 120;
 
 /** Everything a run needs, computed once by the factory. */
@@ -41,20 +48,11 @@ interface TcpCheckPlan {
   readonly expect: RegExp | undefined;
   readonly readLimitBytes: number;
   readonly replyIdleMs: number;
-  readonly expiryWarnDays: number;
-  readonly expiryCriticalDays: number;
+  readonly expiryThresholds: CertificateExpiryThresholds;
   /** The proxy as a redacted URL, for details. */
   readonly proxyLabel: string | undefined;
   /** The message of a healthy run, built once. */
   readonly upMessage: string;
-}
-
-function formatTarget(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
-function roundMs(value: number): number {
-  return Math.round(value * 1_000) / 1_000;
 }
 
 /** What the server sent, cut to a readable length, for details. */
@@ -89,37 +87,21 @@ function resultMessage(message: string): string {
   return redactText(message.replace(/^\[[a-z-]+\] /, ''));
 }
 
-function statelessPattern(pattern: RegExp | string): RegExp {
-  // `g` and `y` make RegExp.test stateful across calls.
-  return typeof pattern === 'string' ? new RegExp(pattern) : new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ''));
-}
-
 function buildPlan(options: ParsedTcpCheckOptions): TcpCheckPlan {
   let tls: TlsDialOptions | undefined;
-  let expiryWarnDays = 14;
-  let expiryCriticalDays = 3;
+  let expiryThresholds: CertificateExpiryThresholds = defaultCertificateExpiryThresholds;
   if (options.tls === true) {
     tls = Object.freeze({ verify: true });
   } else if (typeof options.tls === 'object') {
-    const { expiryWarnDays: warn, expiryCriticalDays: critical, pinSha256, ...rest } = options.tls;
-    expiryWarnDays = warn;
-    expiryCriticalDays = critical;
-    tls = Object.freeze({ ...rest, ...(pinSha256 === undefined ? {} : { pinSha256: Object.freeze(Array.isArray(pinSha256) ? [...pinSha256] : [pinSha256]) }) });
+    ({ dialOptions: tls, thresholds: expiryThresholds } = splitTlsOptions(options.tls));
   }
-  let proxy: ProxyOptions | undefined;
-  if (options.proxy !== undefined) {
-    const base = typeof options.proxy === 'string' ? parseProxyUrl(options.proxy, 'proxy') : options.proxy;
-    proxy = Object.freeze({ ...base, ...(options.randomCredentials ? { randomCredentials: true } : {}) });
-  }
+  const proxy = proxyFromOptions(options);
   let keepAlive: KeepAliveOptions | undefined;
   if (options.keepAlive === true) keepAlive = Object.freeze({});
   else if (typeof options.keepAlive === 'object') keepAlive = Object.freeze({ idleMs: options.keepAlive.idleMs });
 
-  let payload: Buffer | undefined;
-  if (options.send !== undefined) payload = decodeEscapes(options.send);
-  else if (options.sendHex !== undefined) payload = Buffer.from(options.sendHex.replace(/\s+/g, ''), 'hex');
-
-  const target = formatTarget(options.host, options.port);
+  const payload = decodePayload(options);
+  const target = formatHostPort(options.host, options.port);
   const via = proxy ? ` via ${formatProxyUrl(proxy)}` : '';
   return Object.freeze({
     host: options.host,
@@ -133,32 +115,10 @@ function buildPlan(options: ParsedTcpCheckOptions): TcpCheckPlan {
     expect: options.expect === undefined ? undefined : statelessPattern(options.expect),
     readLimitBytes: options.readLimitBytes,
     replyIdleMs: options.replyIdleMs,
-    expiryWarnDays,
-    expiryCriticalDays,
+    expiryThresholds,
     proxyLabel: proxy ? formatProxyUrl(proxy) : undefined,
     upMessage: `${target}${via}: ${tls ? 'TLS' : 'TCP'} connection established${options.expect === undefined ? '' : ', reply matched'}`,
   });
-}
-
-/** The TLS facts a result carries: JSON-friendly and secret-free. */
-function tlsDetails(tls: TlsSessionSummary): Record<string, unknown> {
-  const leaf = tls.chain[0];
-  const details: Record<string, unknown> = {
-    protocol: tls.protocol,
-    cipher: tls.cipher,
-    alpnProtocol: tls.alpnProtocol,
-    authorized: tls.authorized,
-    servername: tls.servername,
-    chainLength: tls.chain.length,
-    leafSubject: leaf?.subject ?? null,
-    leafIssuer: leaf?.issuer ?? null,
-    leafNotAfter: leaf?.validTo ?? null,
-    daysUntilExpiry: tls.daysUntilExpiry ?? null,
-    fingerprintSha256: leaf?.fingerprintSha256 ?? null,
-  };
-  if (tls.authorizationError !== undefined) details.authorizationError = tls.authorizationError;
-  if (tls.pinned !== undefined) details.pinned = tls.pinned;
-  return details;
 }
 
 type Exchange =
@@ -238,21 +198,10 @@ function exchange(socket: Socket, plan: TcpCheckPlan, context: CheckContext): Pr
 
 /** Creates a TCP (and TLS) check: connect, optionally send and expect a reply, report phases and TLS facts. */
 export function createTcpCheck(options: TcpCheckOptions): Check {
-  let parsed: ParsedTcpCheckOptions;
-  try {
-    parsed = parseOptions(tcpCheckOptionsSchema, options, { source: 'checks-tcp' });
-  } catch (error) {
-    // A proxy URL may carry a password; config errors quote the bad value.
-    if (VigilError.isInstance(error)) {
-      throw new VigilError(error.code, redactText(error.message), {
-        path: error.path,
-        details: error.details === undefined ? undefined : { issues: (error.details.issues as string[] | undefined)?.map((line) => redactText(line)) },
-      });
-    }
-    throw error;
-  }
+  // A proxy URL may carry a password; config errors quote the bad value.
+  const parsed = parseRedactedOptions(tcpCheckOptionsSchema, options, { source: 'checks-tcp' });
   const plan = buildPlan(parsed);
-  const target = formatTarget(plan.host, plan.port);
+  const target = formatHostPort(plan.host, plan.port);
 
   const run = async (context: CheckContext): Promise<CheckResult> => {
     const started = context.clock.monotonicNow();
@@ -296,30 +245,14 @@ export function createTcpCheck(options: TcpCheckOptions): Check {
       if (timings.proxy !== undefined) phases.proxy = roundMs(timings.proxy);
       if (timings.tls !== undefined) phases.tls = roundMs(timings.tls);
       details.remoteAddress = dialed.remoteAddress ?? null;
-      const finish = (status: CheckStatus, reason: ReasonCode, message: string): CheckResult => {
-        const durationMs = roundMs(context.clock.monotonicNow() - started);
-        phases.total = durationMs;
-        return { status, reason, durationMs, phases, message, details };
-      };
+      const finish = createResultFinisher({ clock: context.clock, started, phases, details });
 
-      let expiry: { status: CheckStatus; reason: ReasonCode; message: string } | undefined;
+      let expiry: CertificateExpiryVerdict | undefined;
       if (dialed.tls) {
-        details.tls = tlsDetails(dialed.tls);
-        const leafNotAfter = Date.parse(dialed.tls.chain[0]?.validTo ?? '');
-        if (!Number.isNaN(leafNotAfter)) {
-          const remainingMs = leafNotAfter - context.clock.now();
-          context.metrics.gauge('tls_certificate_days_until_expiry', Math.floor(remainingMs / dayMs), { unit: 'd' });
-          const days = Math.floor(remainingMs / dayMs);
-          if (remainingMs <= 0) {
-            return finish('down', 'certificate_expired', `${target}: the certificate expired on ${dialed.tls.chain[0]?.validTo}`);
-          }
-          if (remainingMs < plan.expiryCriticalDays * dayMs) {
-            return finish('down', 'certificate_expiring', `${target}: the certificate expires in ${days} days (critical below ${plan.expiryCriticalDays})`);
-          }
-          if (remainingMs < plan.expiryWarnDays * dayMs) {
-            expiry = { status: 'degraded', reason: 'certificate_expiring', message: `${target}: the certificate expires in ${days} days (warning below ${plan.expiryWarnDays})` };
-          }
-        }
+        details.tls = tlsSessionDetails(dialed.tls);
+        expiry = evaluateCertificateExpiry(dialed.tls, { now: context.clock.now(), thresholds: plan.expiryThresholds, metrics: context.metrics });
+        // Expired or critical fails at once; a warning waits until the exchange has had its say.
+        if (expiry?.status === 'down') return finish(expiry.status, expiry.reason, `${target}: ${expiry.message}`);
       }
 
       if (plan.payload !== undefined || plan.expect !== undefined) {
@@ -342,7 +275,7 @@ export function createTcpCheck(options: TcpCheckOptions): Check {
         if (outcome.reply !== undefined) details.reply = truncate(outcome.reply);
       }
 
-      if (expiry) return finish(expiry.status, expiry.reason, expiry.message);
+      if (expiry) return finish(expiry.status, expiry.reason, `${target}: ${expiry.message}`);
       return finish('up', 'ok', plan.upMessage);
     } finally {
       close(socket, closeGracefully);

@@ -2,7 +2,7 @@ import dgram from 'node:dgram';
 import { VigilError, createDialer, createRunHistogram, executeCheck } from '@vigil/core';
 import { createTestCheckContext, testCheck } from '@vigil/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeEscapes } from './options.js';
+import { decodeEscapes } from './index.js';
 import { createUdpCheck, udpCheckPlugin } from './udp-check.js';
 
 interface UdpServer {

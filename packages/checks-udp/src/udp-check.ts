@@ -1,20 +1,23 @@
 import dgram from 'node:dgram';
-import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import {
   type Check,
   type CheckContext,
   type CheckResult,
-  type CheckStatus,
   type PluginDefinition,
   type PluginMeta,
-  type ReasonCode,
   abortReasonCode,
   classifyNetworkError,
+  createResultFinisher,
+  decodePayload,
   describeError,
+  formatHostPort,
   parseOptions,
+  resolveHostAddress,
+  roundMs,
+  statelessPattern,
 } from '@vigil/core';
-import { type ParsedUdpCheckOptions, type UdpCheckOptions, decodeEscapes, udpCheckOptionsSchema } from './options.js';
+import { type ParsedUdpCheckOptions, type UdpCheckOptions, udpCheckOptionsSchema } from './options.js';
 
 /** Who the UDP check is, for the plugin registry. */
 export const udpCheckMeta: PluginMeta = Object.freeze({ name: '@vigil/checks-udp', kind: 'check', type: 'udp', coreRange: '^0.1.0' });
@@ -36,37 +39,22 @@ interface UdpCheckPlan {
   readonly target: string;
 }
 
-function formatTarget(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
-function roundMs(value: number): number {
-  return Math.round(value * 1_000) / 1_000;
-}
-
 function truncate(text: string): string {
   return text.length > shownReplyLength ? `${text.slice(0, shownReplyLength)}...` : text;
 }
 
-function statelessPattern(pattern: RegExp | string): RegExp {
-  // `g` and `y` make RegExp.test stateful across calls.
-  return typeof pattern === 'string' ? new RegExp(pattern) : new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ''));
-}
-
 function buildPlan(options: ParsedUdpCheckOptions): UdpCheckPlan {
-  let payload: Buffer = Buffer.alloc(0);
-  if (options.send !== undefined) payload = decodeEscapes(options.send) ?? payload;
-  else if (options.sendHex !== undefined) payload = Buffer.from(options.sendHex.replace(/\s+/g, ''), 'hex');
   return Object.freeze({
     host: options.host,
     port: options.port,
     family: options.family,
-    payload,
+    // Without send or sendHex the check sends an empty datagram.
+    payload: decodePayload(options) ?? Buffer.alloc(0),
     expect: options.expect === undefined ? undefined : statelessPattern(options.expect),
     replyTimeoutMs: options.replyTimeoutMs,
     replyIdleMs: options.replyIdleMs,
     silence: options.silence,
-    target: formatTarget(options.host, options.port),
+    target: formatHostPort(options.host, options.port),
   });
 }
 
@@ -153,24 +141,6 @@ function exchange(address: string, family: 4 | 6, plan: UdpCheckPlan, context: C
   });
 }
 
-/** Resolves a name to one address, honouring the run's signal (dns.lookup itself cannot be aborted). */
-async function resolveAddress(host: string, family: 4 | 6 | undefined, signal: AbortSignal): Promise<{ address: string; family: 4 | 6 }> {
-  const literal = isIP(host);
-  if (literal !== 0) return { address: host, family: literal === 6 ? 6 : 4 };
-  signal.throwIfAborted();
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<never>((_resolve, reject) => {
-    onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    const found = await Promise.race([lookup(host, family === undefined ? {} : { family }), aborted]);
-    return { address: found.address, family: found.family === 6 ? 6 : 4 };
-  } finally {
-    if (onAbort) signal.removeEventListener('abort', onAbort);
-  }
-}
-
 /** Creates a UDP check: send a datagram, and say whether the port replied, refused or stayed silent. */
 export function createUdpCheck(options: UdpCheckOptions): Check {
   const parsed = parseOptions(udpCheckOptionsSchema, options, { source: 'checks-udp' });
@@ -180,17 +150,13 @@ export function createUdpCheck(options: UdpCheckOptions): Check {
     const started = context.clock.monotonicNow();
     const phases: Record<string, number> = {};
     const details: Record<string, unknown> = { host: plan.host, port: plan.port, bytesSent: plan.payload.length };
-    const finish = (status: CheckStatus, reason: ReasonCode, message: string): CheckResult => {
-      const durationMs = roundMs(context.clock.monotonicNow() - started);
-      phases.total = durationMs;
-      return { status, reason, durationMs, phases, message, details };
-    };
+    const finish = createResultFinisher({ clock: context.clock, started, phases, details });
 
     let address: string;
     let family: 4 | 6;
     try {
       const lookupStarted = context.clock.monotonicNow();
-      ({ address, family } = await resolveAddress(plan.host, plan.family, context.signal));
+      ({ address, family } = await resolveHostAddress({ host: plan.host, family: plan.family, signal: context.signal }));
       if (isIP(plan.host) === 0) phases.dns = roundMs(context.clock.monotonicNow() - lookupStarted);
     } catch (error) {
       if (context.signal.aborted) {

@@ -120,6 +120,45 @@ export { abortReasonCode, classifyNetworkError, classifySocksReply, describeSock
 export type { ClassifyNetworkErrorOptions, DialPhase, NetworkErrorClassification } from './transport/classify-error.js';
 export { normalizeSha256Fingerprint } from './transport/tls-session.js';
 
+// --- shared check options and helpers (src/checks) ---
+export {
+  addressFamilySchema,
+  createResultFinisher,
+  decodeEscapes,
+  decodePayload,
+  defaultCertificateExpiryThresholds,
+  dialOptionsShape,
+  escapedTextSchema,
+  evaluateCertificateExpiry,
+  formatHostPort,
+  hexBytesSchema,
+  hostSchema,
+  parseRedactedOptions,
+  portSchema,
+  proxyFromOptions,
+  randomCredentialsNeedProxyRule,
+  regexOptionSchema,
+  resolveHostAddress,
+  roundMs,
+  sendOrSendHexRule,
+  splitTlsOptions,
+  statelessPattern,
+  tlsOptionsRules,
+  tlsOptionsShape,
+  tlsSessionDetails,
+} from './checks/index.js';
+export type {
+  CertificateExpiryThresholds,
+  CertificateExpiryVerdict,
+  EvaluateCertificateExpiryOptions,
+  ParsedProxyOptions,
+  ParsedTlsOptions,
+  PayloadOptions,
+  ResolveHostAddressOptions,
+  ResultFinisher,
+  ResultFinisherOptions,
+} from './checks/index.js';
+
 // --- runtime (src/runtime) ---
 export { createMonitor } from './runtime/monitor.js';
 export type {
