@@ -159,6 +159,11 @@ export type {
   ResultFinisherOptions,
 } from './checks/index.js';
 
+// --- shared notifier helpers (src/notifiers) ---
+export { createDeliveryTracker } from './notifiers/delivery-tracker.js';
+export type { DeliveryTracker, DeliveryTrackerOptions } from './notifiers/delivery-tracker.js';
+export { describeFetchError } from './notifiers/fetch-error.js';
+
 // --- runtime (src/runtime) ---
 export { createMonitor } from './runtime/monitor.js';
 export type {

@@ -8,8 +8,8 @@ import {
   type PluginMeta,
   type SendOptions,
   type SendResult,
-  type TimerHandle,
   VigilError,
+  createDeliveryTracker,
   describeError,
   parseDuration,
   parseOptions,
@@ -86,8 +86,7 @@ export function createEmailNotifier(options: EmailNotifierOptions, runtime: Emai
   const timeoutMs = parseDuration(settings.timeout);
   const secrets = settings.password === undefined ? [] : [settings.password];
   const redact = (text: string): string => redactText(text, secrets);
-  const active = new Set<AbortController>();
-  const inFlight = new Set<Promise<unknown>>();
+  const deliveries = createDeliveryTracker({ source: 'notifiers-email', clock });
   let shutdownPromise: Promise<void> | undefined;
 
   // Creating a transport does no I/O: connections open per message.
@@ -154,31 +153,13 @@ export function createEmailNotifier(options: EmailNotifierOptions, runtime: Emai
   return {
     specificationVersion: 'v1',
     meta: emailNotifierMeta,
-    async send(notification: Notification, sendOptions: SendOptions): Promise<SendResult> {
-      if (shutdownPromise) throw new VigilError('VIGIL_ERR_SHUT_DOWN', '[notifiers-email] send after shutdown');
-      if (sendOptions.signal.aborted) return { kind: 'retryable', error: sendOptions.signal.reason };
-      const controller = new AbortController();
-      active.add(controller);
-      const delivery = deliver(notification, AbortSignal.any([sendOptions.signal, controller.signal]));
-      inFlight.add(delivery);
-      try {
-        return await delivery;
-      } finally {
-        inFlight.delete(delivery);
-        active.delete(controller);
-      }
+    send(notification: Notification, sendOptions: SendOptions): Promise<SendResult> {
+      return deliveries.send(sendOptions, (signal) => deliver(notification, signal));
     },
     shutdown(shutdownOptions = {}) {
       shutdownPromise ??= (async () => {
-        let timer: TimerHandle | undefined;
-        await Promise.race([
-          Promise.allSettled([...inFlight]),
-          new Promise<void>((resolve) => {
-            timer = clock.setTimeout(resolve, shutdownOptions.timeoutMs ?? 5_000);
-          }),
-        ]);
-        clock.clearTimeout(timer);
-        for (const controller of active) controller.abort(new VigilError('VIGIL_ERR_SHUT_DOWN', '[notifiers-email] shut down while sending'));
+        await deliveries.drain(shutdownOptions.timeoutMs ?? 5_000);
+        deliveries.abortRemaining();
         transport.close();
       })();
       return shutdownPromise;

@@ -1,4 +1,4 @@
-import { type Clock, type TimerHandle, describeError, redactText } from '@vigil/core';
+import { type Clock, type TimerHandle, describeError, describeFetchError, redactText } from '@vigil/core';
 
 // A small client for the Telegram Bot API (https://core.telegram.org/bots/api#making-requests):
 // POST JSON to `<base>/bot<token>/<method>`, read `{ ok, result }` or
@@ -33,15 +33,6 @@ export interface BotApiClientOptions {
 }
 
 const maximumBodyBytes = 8 * 1_024 * 1_024;
-
-function describeFetchError(error: unknown): string {
-  if (error instanceof Error && error.cause !== undefined) {
-    const cause = error.cause as { code?: unknown; message?: unknown };
-    const code = typeof cause.code === 'string' ? `${cause.code}: ` : '';
-    return `${error.message} (${code}${typeof cause.message === 'string' ? cause.message : describeError(cause)})`;
-  }
-  return describeError(error);
-}
 
 /** Creates a Bot API client for one token. */
 export function createBotApiClient(options: BotApiClientOptions): BotApiClient {

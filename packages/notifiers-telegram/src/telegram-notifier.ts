@@ -9,8 +9,8 @@ import {
   type PluginMeta,
   type SendOptions,
   type SendResult,
-  type TimerHandle,
   VigilError,
+  createDeliveryTracker,
   parseDuration,
   parseOptions,
   redactValue,
@@ -77,8 +77,7 @@ export function createTelegramNotifier(options: TelegramNotifierOptions, runtime
   const normalized = targets.map((target) => ({ ...target, chatId: typeof target.chatId === 'string' && /^-?\d+$/.test(target.chatId) ? Number(target.chatId) : target.chatId }));
   const migrations = new Map<string, number | string>();
   const progress = new Map<string, Set<string>>();
-  const inFlight = new Set<Promise<unknown>>();
-  const active = new Set<AbortController>();
+  const deliveries = createDeliveryTracker({ source: 'notifiers-telegram', clock });
   let shutdownPromise: Promise<void> | undefined;
 
   const commands = settings.commands;
@@ -144,35 +143,14 @@ export function createTelegramNotifier(options: TelegramNotifierOptions, runtime
       // Polling runs until shutdown, independent of the signal of whoever started it.
       bot?.start();
     },
-    async send(notification: Notification, sendOptions: SendOptions): Promise<SendResult> {
-      if (shutdownPromise) throw new VigilError('VIGIL_ERR_SHUT_DOWN', '[notifiers-telegram] send after shutdown');
-      if (sendOptions.signal.aborted) return { kind: 'retryable', error: sendOptions.signal.reason };
-      const controller = new AbortController();
-      active.add(controller);
-      const delivery = deliver(notification, AbortSignal.any([sendOptions.signal, controller.signal]));
-      inFlight.add(delivery);
-      try {
-        return await delivery;
-      } finally {
-        inFlight.delete(delivery);
-        active.delete(controller);
-      }
+    send(notification: Notification, sendOptions: SendOptions): Promise<SendResult> {
+      return deliveries.send(sendOptions, (signal) => deliver(notification, signal));
     },
     shutdown(shutdownOptions = {}) {
       shutdownPromise ??= (async () => {
         const limit = shutdownOptions.timeoutMs ?? 5_000;
-        let timer: TimerHandle | undefined;
-        await Promise.all([
-          bot?.stop(limit),
-          Promise.race([
-            Promise.allSettled([...inFlight]),
-            new Promise<void>((resolve) => {
-              timer = clock.setTimeout(resolve, limit);
-            }),
-          ]),
-        ]);
-        clock.clearTimeout(timer);
-        for (const controller of active) controller.abort(new VigilError('VIGIL_ERR_SHUT_DOWN', '[notifiers-telegram] shut down while sending'));
+        await Promise.all([bot?.stop(limit), deliveries.drain(limit)]);
+        deliveries.abortRemaining();
       })();
       return shutdownPromise;
     },

@@ -9,7 +9,9 @@ import {
   type SendResult,
   type TimerHandle,
   VigilError,
+  createDeliveryTracker,
   describeError,
+  describeFetchError,
   parseDuration,
   parseOptions,
   redactText,
@@ -78,16 +80,6 @@ async function readExcerpt(response: Response, limit: number): Promise<string> {
   return text.slice(0, limit);
 }
 
-/** Fetch wraps network errors in `TypeError: fetch failed`; the cause says what happened. */
-function describeFetchError(error: unknown): string {
-  if (error instanceof Error && error.cause !== undefined) {
-    const cause = error.cause as { code?: unknown; message?: unknown };
-    const code = typeof cause.code === 'string' ? `${cause.code}: ` : '';
-    return `${error.message} (${code}${typeof cause.message === 'string' ? cause.message : describeError(cause)})`;
-  }
-  return describeError(error);
-}
-
 /** Creates the webhook notifier: a signed JSON POST (or Discord / Slack format) per notification. */
 export function createWebhookNotifier(options: WebhookNotifierOptions, runtime: WebhookNotifierRuntime = {}): WebhookNotifier {
   const settings: ParsedWebhookNotifierOptions = Object.freeze(parseOptions(webhookNotifierOptionsSchema, options, { source: 'notifiers-webhook' }));
@@ -101,8 +93,7 @@ export function createWebhookNotifier(options: WebhookNotifierOptions, runtime: 
   const shownUrl = `${url.origin}/…`;
   const redactions = [settings.url, url.pathname.length > 4 ? url.pathname : '', url.search, ...secrets].filter((value) => value.length >= 4);
   const redact = (text: string): string => redactText(text, redactions);
-  const active = new Set<AbortController>();
-  const inFlight = new Set<Promise<unknown>>();
+  const deliveries = createDeliveryTracker({ source: 'notifiers-webhook', clock });
   let shutdownPromise: Promise<void> | undefined;
 
   const buildRequest = (notification: Notification): WebhookRequest => {
@@ -147,7 +138,6 @@ export function createWebhookNotifier(options: WebhookNotifierOptions, runtime: 
       timedOut = true;
       controller.abort(new VigilError('VIGIL_ERR_TIMEOUT', `[notifiers-webhook] ${request.method} ${shownUrl}: no answer within ${timeoutMs} ms`, { reason: 'timeout' }));
     }, timeoutMs);
-    active.add(controller);
     try {
       let response: Response;
       try {
@@ -182,7 +172,6 @@ export function createWebhookNotifier(options: WebhookNotifierOptions, runtime: 
     } finally {
       clock.clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
-      active.delete(controller);
     }
   };
 
@@ -190,29 +179,13 @@ export function createWebhookNotifier(options: WebhookNotifierOptions, runtime: 
     specificationVersion: 'v1',
     meta: webhookNotifierMeta,
     buildRequest,
-    async send(notification: Notification, sendOptions: SendOptions): Promise<SendResult> {
-      if (shutdownPromise) throw new VigilError('VIGIL_ERR_SHUT_DOWN', '[notifiers-webhook] send after shutdown');
-      if (sendOptions.signal.aborted) return { kind: 'retryable', error: sendOptions.signal.reason };
-      const delivery = deliver(notification, sendOptions.signal);
-      inFlight.add(delivery);
-      try {
-        return await delivery;
-      } finally {
-        inFlight.delete(delivery);
-      }
+    send(notification: Notification, sendOptions: SendOptions): Promise<SendResult> {
+      return deliveries.send(sendOptions, (signal) => deliver(notification, signal));
     },
     shutdown(shutdownOptions = {}) {
       shutdownPromise ??= (async () => {
-        if (inFlight.size === 0) return;
-        let timer: TimerHandle | undefined;
-        await Promise.race([
-          Promise.allSettled([...inFlight]),
-          new Promise<void>((resolve) => {
-            timer = clock.setTimeout(resolve, shutdownOptions.timeoutMs ?? 5_000);
-          }),
-        ]);
-        clock.clearTimeout(timer);
-        for (const controller of active) controller.abort(new VigilError('VIGIL_ERR_SHUT_DOWN', '[notifiers-webhook] shut down while sending'));
+        await deliveries.drain(shutdownOptions.timeoutMs ?? 5_000);
+        deliveries.abortRemaining();
       })();
       return shutdownPromise;
     },
