@@ -2,25 +2,13 @@
 // blocks; every run must settle with a result (never a throw or a hang), and unreadable input
 // must be a probe_error naming the step, not an `up`.
 import { reasonCodes } from '@vigil/core';
-import { type SmpTestServer, createTestCheckContext, generateSimplexIdentity, settlesWithin, startSmpTestServer } from '@vigil/test-utils';
+import { type SmpTestServer, createSeededIntegers, createTestCheckContext, generateSimplexIdentity, settlesWithin, startSmpTestServer } from '@vigil/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSmpCheck } from './smp-check.js';
 
-function generator(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state;
-  };
-}
-
 /** A few random byte edits inside the first `span` bytes (where the content is), or a truncation. */
 function mutator(seed: number, span: number): (block: Buffer) => Buffer {
-  const next = generator(seed);
+  const next = createSeededIntegers(seed);
   return (block) => {
     const copy = Buffer.from(block);
     if (next() % 5 === 0) return copy.subarray(0, next() % copy.length);

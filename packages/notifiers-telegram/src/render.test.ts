@@ -1,21 +1,9 @@
 import type { AlertEvent } from '@vigil/core';
 import { summarizeNotification } from '@vigil/notification-format';
-import { parseMarkdownV2, parseTelegramHtml } from '@vigil/test-utils';
+import { createSeededRandom, parseMarkdownV2, parseTelegramHtml } from '@vigil/test-utils';
 import { describe, expect, it } from 'vitest';
 import { renderNotification } from './render.js';
 import { type Line, bold, code, italic, link, packMessages, plainLine, text } from './rich-text.js';
-
-function generator(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state / 0x1_0000_0000;
-  };
-}
 
 const alphabet = [...'_*[]()~`>#+-=|{}.!<>&\\"\' \nabcXYZ019'.split(''), '🔥', '👨‍👩‍👧', 'é', '中', '\u200b'];
 
@@ -72,7 +60,7 @@ describe('packMessages', () => {
 
   it('turns random hostile text into markup Telegram accepts and shows literally (fuzz, 1,000 cases)', () => {
     for (let seed = 1; seed <= 1_000; seed += 1) {
-      const random = generator(seed);
+      const random = createSeededRandom(seed);
       const lines: Line[] = Array.from({ length: 1 + Math.floor(random() * 4) }, () => [bold(randomText(random, 30)), text(randomText(random, 60)), code(randomText(random, 10))]);
       const limit = 20 + Math.floor(random() * 200);
       for (const mode of ['MarkdownV2', 'HTML'] as const) {

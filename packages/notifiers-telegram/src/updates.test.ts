@@ -1,18 +1,6 @@
+import { createSeededRandom } from '@vigil/test-utils';
 import { describe, expect, it } from 'vitest';
 import { parseUpdate, updateIdOf } from './updates.js';
-
-/** A small seeded generator (xorshift32), so a failing case can be replayed from its seed. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state / 0x1_0000_0000;
-  };
-}
 
 const interestingStrings = ['', '/', '/status', '/status@vigil_test_bot', '/servers edge', '/silence web 2h', ' /help', '/ack\u0000x', '/' + 'a'.repeat(40), '🔥', '\ud800', 'a'.repeat(5_000), '__proto__', 'constructor'];
 const interestingNumbers = [0, -1, 1, 42, -1001234567890, 2 ** 53, -(2 ** 53), 1.5, Number.NaN, Number.POSITIVE_INFINITY, 1e300];
@@ -98,7 +86,7 @@ describe('parseUpdate', () => {
 
   it('never throws on random JSON, and what it accepts is well-formed (fuzz, 10,000 cases)', () => {
     for (let seed = 1; seed <= 10_000; seed += 1) {
-      const random = generator(seed);
+      const random = createSeededRandom(seed);
       const input = seed % 2 === 0 ? randomValue(random, 0) : mutate(mutate(validUpdate(), random), random);
       let parsed: ReturnType<typeof parseUpdate>;
       try {

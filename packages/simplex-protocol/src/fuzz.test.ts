@@ -3,6 +3,7 @@
 // reason is probe_error — never another exception, never a hang. A seeded generator keeps
 // failures reproducible; each loop is bounded by a count and stays well under a second.
 import { VigilError } from '@vigil/core';
+import { createSeededIntegers } from '@vigil/test-utils';
 import { describe, expect, it } from 'vitest';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { decodeBatch, encodeBatch, largeString, pad, shortString, unpad, word16 } from './encoding.js';
@@ -11,19 +12,6 @@ import { decodeSmpServerHello, decodeXftpServerHello, parseSignedServerKey } fro
 import { parseReceivedMessage, parseSmpResponse } from './smp-commands.js';
 import { decodeSmpTransmission, decodeXftpTransmission, encodeSmpTransmission } from './transmission.js';
 import { parseXftpResponse } from './xftp-commands.js';
-
-/** xorshift32: deterministic, so a failing case can be replayed from its seed. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state;
-  };
-}
 
 function randomBuffer(next: () => number, maxLength: number): Buffer {
   const length = next() % (maxLength + 1);
@@ -82,7 +70,7 @@ describe('parser fuzzing: random and mutated input is parsed or a probe_error', 
     const valid = validServerHello();
     expect(decodeSmpServerHello(valid).signedKey?.algorithm).toBe('ed25519');
     for (let seed = 1; seed <= iterations; seed += 1) {
-      const next = generator(seed);
+      const next = createSeededIntegers(seed);
       const input = seed % 2 === 0 ? randomBuffer(next, 600) : mutate(next, valid);
       expectParsesOrProbeError(() => decodeSmpServerHello(input), input, seed);
       expectParsesOrProbeError(() => decodeXftpServerHello(input), input, seed);
@@ -98,7 +86,7 @@ describe('parser fuzzing: random and mutated input is parsed or a probe_error', 
       encodeSmpTransmission(18, { sessionId, corrId: Buffer.alloc(24, 4), entityId: Buffer.alloc(0), command: Buffer.from('PONG') }),
     ]);
     for (let seed = 1; seed <= iterations; seed += 1) {
-      const next = generator(seed * 7_919);
+      const next = createSeededIntegers(seed * 7_919);
       const input = seed % 3 === 0 ? randomBuffer(next, 400) : mutate(next, valid);
       expectParsesOrProbeError(() => unpad(input), input, seed);
       expectParsesOrProbeError(

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type InfluxdbServer, startInfluxdb } from '@vigil/test-utils';
+import { type InfluxdbServer, createSeededRandom, startInfluxdb } from '@vigil/test-utils';
 import http from 'node:http';
 import { encodePoint, integerField, normalizedFieldKey, normalizedMeasurement, normalizedTag } from './line-protocol.js';
 
@@ -15,19 +15,6 @@ const SEED = Number(process.env.VIGIL_FUZZ_SEED ?? 20_260_101);
 const POINTS = 600;
 const BATCH = 150;
 const special = [',', '=', ' ', '"', '\\', '\n', '\t', "'", '#', '\r', '\u00e9', '\u{1F600}', '\u0000', 'a', 'Z', '0', '_', '-', '.', '/'];
-
-function generator(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    // xorshift32: tiny, deterministic, good enough to spread characters.
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state / 2 ** 32;
-  };
-}
 
 function randomText(next: () => number, options: { readonly noBackslash?: boolean; readonly noNul?: boolean } = {}): string {
   const length = 1 + Math.floor(next() * 12);
@@ -77,7 +64,7 @@ describe('line protocol escaping, round-tripped through influxd', () => {
   });
 
   it(`reads back ${POINTS} random measurements, tags, field keys and strings exactly as documented (seed ${SEED})`, async () => {
-    const next = generator(SEED);
+    const next = createSeededRandom(SEED);
     const cases: Case[] = [];
     for (let index = 0; index < POINTS; index += 1) {
       cases.push({

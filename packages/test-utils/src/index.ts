@@ -71,3 +71,6 @@ export type { ReceivedMail, SmtpBehaviour, SmtpServer, SmtpServerOptions } from 
 // --- recording logger (src/recording-logger.ts) ---
 export { createRecordingLogger } from './recording-logger.js';
 export type { RecordedLogLine, RecordingLogger } from './recording-logger.js';
+
+// --- fuzzing helpers ---
+export { createSeededIntegers, createSeededRandom } from './fuzzing.js';
