@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { type CheckResult, VigilError, createDialer, createPluginRegistry, createRunHistogram, executeCheck } from '@vigil/core';
 import {
   type GeneratedCertificate,
+  cleanupAfterEach,
   createTestCheckContext,
   findClosedPort,
   generateCertificate,
@@ -16,20 +17,16 @@ import {
   startTlsServer,
   testCheck,
 } from '@vigil/test-utils';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createHttpCheck, httpCheckPlugin } from './http-check.js';
 import type { HttpCheckOptions } from './options.js';
 
 const dayMs = 86_400_000;
 const onionName = 'vigiltestccccccccccccccccccccccccccccccccccccccccccccccccccc.onion';
-const cleanups: Array<() => Promise<void>> = [];
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanupAfterEach();
 
 function later<T extends { close(): Promise<void> } | { shutdown?(): Promise<void> }>(resource: T): T {
-  cleanups.push(async () => {
+  cleanups.defer(async () => {
     if ('close' in resource) await resource.close();
     else await resource.shutdown?.();
   });

@@ -10,6 +10,7 @@ import {
 } from '@vigil/core';
 import {
   type GeneratedCertificate,
+  cleanupAfterEach,
   findClosedPort,
   generateCertificate,
   startRecordingSocksProxy,
@@ -19,22 +20,13 @@ import {
   startTlsServer,
   testCheck,
 } from '@vigil/test-utils';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { decodeEscapes } from './index.js';
 import { createTcpCheck, tcpCheckPlugin } from './tcp-check.js';
 
 const dayMs = 86_400_000;
 const onionName = 'vigiltestbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.onion';
-const cleanups: Array<() => Promise<void>> = [];
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-function closeLater<T extends { close(): Promise<void> }>(server: T): T {
-  cleanups.push(() => server.close());
-  return server;
-}
+const { closeLater } = cleanupAfterEach();
 
 interface RecordedGauge {
   readonly name: string;

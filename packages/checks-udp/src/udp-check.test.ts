@@ -1,7 +1,7 @@
 import dgram from 'node:dgram';
 import { VigilError, createDialer, createRunHistogram, executeCheck } from '@vigil/core';
-import { createTestCheckContext, testCheck } from '@vigil/test-utils';
-import { afterEach, describe, expect, it } from 'vitest';
+import { cleanupAfterEach, createTestCheckContext, testCheck } from '@vigil/test-utils';
+import { describe, expect, it } from 'vitest';
 import { decodeEscapes } from './index.js';
 import { createUdpCheck, udpCheckPlugin } from './udp-check.js';
 
@@ -36,14 +36,9 @@ async function findClosedUdpPort(host: '127.0.0.1' | '::1' = '127.0.0.1'): Promi
   return server.port;
 }
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const { closeLater } = cleanupAfterEach();
 async function server(options: Parameters<typeof startUdpServer>[0]): Promise<UdpServer> {
-  const started = await startUdpServer(options);
-  cleanups.push(() => started.close());
-  return started;
+  return closeLater(await startUdpServer(options));
 }
 
 testCheck({

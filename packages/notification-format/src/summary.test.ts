@@ -1,31 +1,21 @@
 import type { AlertEvent } from '@vigil/core';
-import { sampleNotification } from '@vigil/test-utils';
+import { sampleAlertEvent, sampleNotification } from '@vigil/test-utils';
 import { describe, expect, it } from 'vitest';
 import { cleanValue, formatElapsed, formatTimestamp, renderPlainText, summarizeEvent, summarizeNotification } from './summary.js';
 
 const at = Date.UTC(2026, 0, 1, 12, 0, 0);
 
 function event(overrides: Partial<AlertEvent> = {}): AlertEvent {
-  return {
-    id: 'event-1',
-    alertId: 'down/web',
-    ruleId: 'down',
-    checkId: 'web',
+  return sampleAlertEvent({
     checkType: 'tcp',
     target: '127.0.0.1:8080',
     tags: { env: 'prod', category: 'edge' },
-    severity: 'critical',
-    state: 'firing',
-    previousState: 'pending',
-    reason: 'connection_refused',
-    message: 'web: 3 consecutive failures (connection_refused: refused)',
     values: { failures: 3, durationMs: 1.23456 },
     since: at - 200_000,
     at,
     link: 'https://status.example/web',
-    cause: 'transition',
     ...overrides,
-  };
+  });
 }
 
 describe('formatElapsed and formatTimestamp', () => {

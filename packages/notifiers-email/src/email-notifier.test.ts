@@ -1,44 +1,22 @@
 import type { AlertEvent, Notification } from '@vigil/core';
 import { createNotificationDispatcher } from '@vigil/core';
-import { type SmtpServer, createFakeClock, findClosedPort, sampleNotification, startSmtpServer, testNotifier } from '@vigil/test-utils';
-import { afterAll, describe, expect, it } from 'vitest';
+import { type SmtpServer, cleanupAfterAll, createFakeClock, findClosedPort, sampleAlertEvent, sampleNotification, startSmtpServer, testNotifier } from '@vigil/test-utils';
+import { describe, expect, it } from 'vitest';
 import { classifySmtpError, createEmailNotifier, emailNotifierPlugin, messageIdFor } from './email-notifier.js';
 
-const servers: SmtpServer[] = [];
-afterAll(async () => {
-  await Promise.all(servers.map((server) => server.close()));
-});
+const { closeLater } = cleanupAfterAll();
 
 async function startServer(options: Parameters<typeof startSmtpServer>[0] = {}): Promise<SmtpServer> {
-  const server = await startSmtpServer(options);
-  servers.push(server);
-  return server;
+  return closeLater(await startSmtpServer(options));
 }
 
 const signal = (): AbortSignal => AbortSignal.timeout(30_000);
 const hostile = '_*[]()~`>#+-=|{}.!<>& <script>alert(1)</script> "quoted" 🔥';
 const base = { from: 'Vigil <vigil@example.com>', to: 'ops@example.com', security: 'none' as const };
 
+// The & in the link must come out as &amp; in the HTML body.
 function event(overrides: Partial<AlertEvent> = {}): AlertEvent {
-  const at = Date.UTC(2026, 0, 1, 12);
-  return {
-    id: 'event-1',
-    alertId: 'down/web',
-    ruleId: 'down',
-    checkId: 'web',
-    tags: { env: 'prod' },
-    severity: 'critical',
-    state: 'firing',
-    previousState: 'pending',
-    reason: 'connection_refused',
-    message: 'web: 3 consecutive failures (connection_refused: refused)',
-    values: { failures: 3 },
-    since: at - 60_000,
-    at,
-    link: 'https://status.example/web?a=1&b=2',
-    cause: 'transition',
-    ...overrides,
-  };
+  return sampleAlertEvent({ link: 'https://status.example/web?a=1&b=2', ...overrides });
 }
 
 testNotifier({

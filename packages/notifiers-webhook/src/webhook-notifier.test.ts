@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { type AlertEvent, type Notification, VigilError, createNotificationDispatcher } from '@vigil/core';
-import { type HttpServer, createFakeClock, findClosedPort, sampleNotification, startHttpServer, testNotifier } from '@vigil/test-utils';
+import { type HttpServer, createFakeClock, findClosedPort, sampleAlertEvent, sampleNotification, startHttpServer, testNotifier } from '@vigil/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateWebhookSecret, signWebhook, verifyWebhook } from './signature.js';
 import { createWebhookNotifier, parseRetryAfter, webhookNotifierPlugin } from './webhook-notifier.js';
@@ -60,26 +60,7 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 const signal = (): AbortSignal => AbortSignal.timeout(20_000);
 
 function alertEvent(overrides: Partial<AlertEvent> = {}): AlertEvent {
-  const at = Date.UTC(2026, 0, 1, 12);
-  return {
-    id: 'event-1',
-    alertId: 'down/web',
-    ruleId: 'down',
-    checkId: 'web',
-    checkType: 'tcp',
-    target: '127.0.0.1:8080',
-    tags: { env: 'prod' },
-    severity: 'critical',
-    state: 'firing',
-    previousState: 'pending',
-    reason: 'connection_refused',
-    message: 'web: 3 consecutive failures (connection_refused: refused)',
-    values: { failures: 3 },
-    since: at - 60_000,
-    at,
-    cause: 'transition',
-    ...overrides,
-  };
+  return sampleAlertEvent({ checkType: 'tcp', target: '127.0.0.1:8080', ...overrides });
 }
 
 testNotifier({

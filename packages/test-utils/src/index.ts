@@ -35,7 +35,7 @@ export type { SinkConformanceFixture, SinkConformanceOptions } from './conforman
 export { testNotifier } from './conformance/notifier.js';
 export type { NotifierConformanceFixture, NotifierConformanceOptions } from './conformance/notifier.js';
 export { expectConfigError, expectValidPlugin, settlesWithin } from './conformance/meta.js';
-export { sampleAlertRecord, sampleNotification, sampleResultRecord, sampleSnapshotRecord } from './samples.js';
+export { sampleAlertEvent, sampleAlertRecord, sampleNotification, sampleResultRecord, sampleSnapshotRecord } from './samples.js';
 
 // --- in-memory sink (src/memory-sink.ts) ---
 export { createMemorySink } from './memory-sink.js';
@@ -71,6 +71,10 @@ export type { ReceivedMail, SmtpBehaviour, SmtpServer, SmtpServerOptions } from 
 // --- recording logger (src/recording-logger.ts) ---
 export { createRecordingLogger } from './recording-logger.js';
 export type { RecordedLogLine, RecordingLogger } from './recording-logger.js';
+
+// --- cleanup of what tests open (src/cleanup.ts) ---
+export { cleanupAfterAll, cleanupAfterEach } from './cleanup.js';
+export type { Closable, TestCleanups } from './cleanup.js';
 
 // --- fuzzing helpers ---
 export { createSeededIntegers, createSeededRandom } from './fuzzing.js';

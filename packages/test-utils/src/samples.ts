@@ -1,5 +1,5 @@
 import { createRunHistogram } from '@vigil/core';
-import type { AlertRecord, Notification, ResultRecord, SnapshotRecord } from '@vigil/core';
+import type { AlertEvent, AlertRecord, Notification, ResultRecord, SnapshotRecord } from '@vigil/core';
 
 let sequence = 0;
 
@@ -66,6 +66,31 @@ export function sampleAlertRecord(overrides: Partial<AlertRecord> = {}): AlertRe
     previousState: 'pending',
     reason: 'connection_refused',
     message: '3 consecutive failures: connection_refused (*bold* _under_ [link](x) <b>&amp;</b>)',
+    values: { failures: 3 },
+    since: at - 60_000,
+    at,
+    cause: 'transition',
+    ...overrides,
+  };
+}
+
+/**
+ * The alert event notifier tests start from: check `web` firing after 3 consecutive
+ * `connection_refused` failures, at 2026-01-01 12:00 UTC, a minute after it began; override any field.
+ */
+export function sampleAlertEvent(overrides: Partial<AlertEvent> = {}): AlertEvent {
+  const at = Date.UTC(2026, 0, 1, 12);
+  return {
+    id: 'event-1',
+    alertId: 'down/web',
+    ruleId: 'down',
+    checkId: 'web',
+    tags: { env: 'prod' },
+    severity: 'critical',
+    state: 'firing',
+    previousState: 'pending',
+    reason: 'connection_refused',
+    message: 'web: 3 consecutive failures (connection_refused: refused)',
     values: { failures: 3 },
     since: at - 60_000,
     at,

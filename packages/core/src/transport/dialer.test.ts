@@ -2,6 +2,7 @@ import { getEventListeners } from 'node:events';
 import type { Socket } from 'node:net';
 import {
   type GeneratedCertificate,
+  cleanupAfterEach,
   findClosedPort,
   generateCertificate,
   startRecordingSocksProxy,
@@ -10,30 +11,21 @@ import {
   startTcpServer,
   startTlsServer,
 } from '@vigil/test-utils';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DialOptions, DialResult, TlsDialOptions } from '../contracts/dialer.js';
 import { VigilError } from '../errors/vigil-error.js';
 import { createDialer } from './dialer.js';
 import type { LookupFunction } from './dialer.js';
 
 const onionName = 'vigiltestaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.onion';
-const cleanups: Array<() => Promise<void>> = [];
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-/** Registers a server (or anything closable) to be closed after the test. */
-function closeLater<T extends { close(): Promise<void> }>(server: T): T {
-  cleanups.push(() => server.close());
-  return server;
-}
+const cleanups = cleanupAfterEach();
+const { closeLater } = cleanups;
 
 /** Dials and registers the socket to be destroyed after the test. */
 async function dial(options: DialOptions, dialer = createDialer()): Promise<DialResult> {
   const result = await dialer.connect(options);
   result.socket.on('error', () => {});
-  cleanups.push(async () => {
+  cleanups.defer(() => {
     result.socket.destroy();
   });
   return result;
@@ -107,7 +99,7 @@ describe('direct TCP', () => {
   it('hands over the socket without its own listeners', async () => {
     const server = closeLater(await startTcpServer());
     const { socket } = await createDialer().connect({ host: server.host, port: server.port, signal: new AbortController().signal });
-    cleanups.push(async () => {
+    cleanups.defer(() => {
       socket.destroy();
     });
     expect([socket.listenerCount('error'), socket.listenerCount('connect'), socket.listenerCount('data')]).toEqual([0, 0, 0]);

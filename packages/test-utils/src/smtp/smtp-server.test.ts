@@ -1,12 +1,10 @@
 import net from 'node:net';
 import tls from 'node:tls';
-import { afterAll, describe, expect, it } from 'vitest';
-import { type SmtpServer, startSmtpServer } from './smtp-server.js';
+import { describe, expect, it } from 'vitest';
+import { cleanupAfterAll } from '../cleanup.js';
+import { startSmtpServer } from './smtp-server.js';
 
-const servers: SmtpServer[] = [];
-afterAll(async () => {
-  await Promise.all(servers.map((server) => server.close()));
-});
+const { closeLater } = cleanupAfterAll();
 
 /** A minimal SMTP client for checking the test server itself (the notifier uses nodemailer). */
 async function converse(socket: net.Socket | tls.TLSSocket, commands: readonly string[]): Promise<string[]> {
@@ -38,8 +36,7 @@ async function converse(socket: net.Socket | tls.TLSSocket, commands: readonly s
 
 describe('startSmtpServer (aiosmtpd)', () => {
   it('accepts a message and parses it with Python email', async () => {
-    const server = await startSmtpServer();
-    servers.push(server);
+    const server = closeLater(await startSmtpServer());
     const socket = net.connect(server.port, server.host);
     const message = ['From: a@example.com', 'To: b@example.com', 'Subject: =?utf-8?q?Hello_=F0=9F=94=B4?=', 'Message-ID: <m1@test>', 'Content-Type: text/plain; charset=utf-8', '', 'body line', '.'].join('\r\n');
     const replies = await converse(socket, ['EHLO client', 'MAIL FROM:<a@example.com>', 'RCPT TO:<b@example.com>', 'DATA', message, 'QUIT']);
@@ -49,8 +46,7 @@ describe('startSmtpServer (aiosmtpd)', () => {
   });
 
   it('answers as told: 550 after DATA, 451, refused recipients', async () => {
-    const server = await startSmtpServer({ behaviour: { kind: 'reject' } });
-    servers.push(server);
+    const server = closeLater(await startSmtpServer({ behaviour: { kind: 'reject' } }));
     const send = async (): Promise<string[]> =>
       converse(net.connect(server.port, server.host), ['EHLO client', 'MAIL FROM:<a@example.com>', 'RCPT TO:<b@example.com>', 'DATA', 'Subject: x\r\n\r\nx\r\n.', 'QUIT']);
     expect((await send())[5]).toMatch(/^550 5\.7\.1/);
@@ -62,8 +58,7 @@ describe('startSmtpServer (aiosmtpd)', () => {
   });
 
   it('speaks SMTPS with AUTH', async () => {
-    const server = await startSmtpServer({ tls: 'implicit', auth: { username: 'vigil', password: 'hunter2' } });
-    servers.push(server);
+    const server = closeLater(await startSmtpServer({ tls: 'implicit', auth: { username: 'vigil', password: 'hunter2' } }));
     const socket = tls.connect({ host: server.host, port: server.port, ca: server.certificate?.certificatePem, servername: 'localhost' });
     const credentials = Buffer.from('\0vigil\0hunter2').toString('base64');
     const replies = await converse(socket, ['EHLO client', `AUTH PLAIN ${credentials}`, 'MAIL FROM:<a@example.com>', 'RCPT TO:<b@example.com>', 'DATA', 'Subject: s\r\n\r\nx\r\n.', 'QUIT']);

@@ -1,15 +1,11 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { cleanupAfterAll } from '../cleanup.js';
 import { type TelegramBotApiServer, startTelegramBotApiServer } from './bot-api-server.js';
 
-const servers: TelegramBotApiServer[] = [];
-afterAll(async () => {
-  await Promise.all(servers.map((server) => server.close()));
-});
+const { closeLater } = cleanupAfterAll();
 
 async function start(options: Parameters<typeof startTelegramBotApiServer>[0] = {}): Promise<TelegramBotApiServer> {
-  const server = await startTelegramBotApiServer(options);
-  servers.push(server);
-  return server;
+  return closeLater(await startTelegramBotApiServer(options));
 }
 
 async function call(server: TelegramBotApiServer, method: string, parameters: Record<string, unknown> = {}, token = server.token): Promise<{ status: number; body: Record<string, unknown> }> {
