@@ -61,6 +61,44 @@ export async function measureRate(
   return (count / elapsed) * 1_000;
 }
 
+/** Runs `operation` in `concurrency` loops at once until `durationMs` has passed, and returns completed operations/s. */
+export async function measureConcurrentRate(operation: () => Promise<unknown>, options: { readonly concurrency: number; readonly durationMs: number }): Promise<number> {
+  let count = 0;
+  const started = performance.now();
+  const deadline = started + options.durationMs;
+  await Promise.all(
+    Array.from({ length: options.concurrency }, async () => {
+      while (performance.now() < deadline) {
+        await operation();
+        count += 1;
+      }
+    }),
+  );
+  return (count / (performance.now() - started)) * 1_000;
+}
+
+/**
+ * Measures a baseline and a subject in the same process: one warm-up measurement each, then
+ * `rounds` rounds (default 3) of baseline then subject, keeping each side's best rate, so a round
+ * slowed by the machine does not decide the comparison.
+ */
+export async function measureBestRates(options: {
+  readonly baseline: () => Promise<number>;
+  readonly subject: () => Promise<number>;
+  readonly rounds?: number;
+}): Promise<{ baseline: number; subject: number }> {
+  const { rounds = 3 } = options;
+  await options.baseline();
+  await options.subject();
+  let baseline = 0;
+  let subject = 0;
+  for (let round = 0; round < rounds; round += 1) {
+    baseline = Math.max(baseline, await options.baseline());
+    subject = Math.max(subject, await options.subject());
+  }
+  return { baseline, subject };
+}
+
 /** Forces a full GC when the process runs with --expose-gc (the runner passes it). */
 export function collectGarbage(): void {
   const gc = (globalThis as { gc?: () => void }).gc;

@@ -7,7 +7,7 @@
 import dgram from 'node:dgram';
 import { createDialer, createRunHistogram, executeCheck } from '@vigil/core';
 import { createUdpCheck } from '@vigil/checks-udp';
-import { machineDescription, report } from '../../../scripts/bench-kit.js';
+import { machineDescription, measureBestRates, measureConcurrentRate, report } from '../../../scripts/bench-kit.js';
 
 const concurrency = 16;
 const durationMs = Number(process.env.BENCH_DURATION_MS ?? 3_000);
@@ -37,29 +37,8 @@ async function checkOnce(): Promise<void> {
   if (record.status !== 'up') throw new Error(`unexpected ${record.status}: ${record.message}`);
 }
 
-async function rate(operation: () => Promise<void>): Promise<number> {
-  let count = 0;
-  const started = performance.now();
-  const deadline = started + durationMs;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < deadline) {
-        await operation();
-        count += 1;
-      }
-    }),
-  );
-  return (count / (performance.now() - started)) * 1_000;
-}
-
-await rate(rawOnce);
-await rate(checkOnce);
-let baseline = 0;
-let subject = 0;
-for (let round = 0; round < 3; round += 1) {
-  baseline = Math.max(baseline, await rate(rawOnce));
-  subject = Math.max(subject, await rate(checkOnce));
-}
+const rate = (operation: () => Promise<void>): Promise<number> => measureConcurrentRate(operation, { concurrency, durationMs });
+const { baseline, subject } = await measureBestRates({ baseline: () => rate(rawOnce), subject: () => rate(checkOnce) });
 server.close();
 
 report({
