@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { roundMs } from '@vigil/core';
 import type { Check, CheckContext, CheckResult, PluginDefinition, PluginMeta, ReasonCode } from '@vigil/core';
 import {
   ProbeFailure,
@@ -22,7 +23,6 @@ import {
   generateX25519KeyPair,
   parseReceivedMessage,
   parseSimplexCheckOptions,
-  roundMs,
   runPings,
   runSimplexCheck,
   sleepFor,

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { roundMs } from '@vigil/core';
 import type { Check, CheckContext, CheckResult, PluginDefinition, PluginMeta, ReasonCode } from '@vigil/core';
 import {
   ProbeFailure,
@@ -19,7 +20,6 @@ import {
   generateEd25519KeyPair,
   generateX25519KeyPair,
   parseSimplexCheckOptions,
-  roundMs,
   runPings,
   runSimplexCheck,
   sha256,

@@ -128,6 +128,7 @@ export {
   decodePayload,
   defaultCertificateExpiryThresholds,
   dialOptionsShape,
+  proxyUrlSchema,
   escapedTextSchema,
   evaluateCertificateExpiry,
   formatHostPort,

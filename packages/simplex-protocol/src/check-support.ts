@@ -1,8 +1,8 @@
-import { type CheckContext, type CheckResult, REDACTED, type ReasonCode, VigilError, parseOptions, redactText } from '@vigil/core';
+import { type CheckContext, type CheckResult, REDACTED, type ReasonCode, VigilError, parseOptions, redactText, roundMs } from '@vigil/core';
 import type { z } from 'zod';
 import { type SimplexScheme, formatServerAddress, redactServerAddresses } from './address.js';
 import { IdentityCache } from './handshake.js';
-import { ProbeFailure, type SimplexSessionFacts, roundMs, statusForReason, toProbeFailure } from './probe.js';
+import { ProbeFailure, type SimplexSessionFacts, statusForReason, toProbeFailure } from './probe.js';
 import type { SmpResponse } from './smp-commands.js';
 import { type SimplexTransportOptions, type SimplexTransportPlan, resolveTransportPlan } from './transport-options.js';
 import type { XftpResponse } from './xftp-commands.js';

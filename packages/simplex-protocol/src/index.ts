@@ -108,7 +108,6 @@ export {
   identityFailure,
   negotiateHelloVersion,
   parseServerHello,
-  roundMs,
   statusForReason,
   tlsConnectionFacts,
   tlsPeerChain,

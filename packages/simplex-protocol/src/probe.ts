@@ -210,7 +210,3 @@ export function negotiateHelloVersion(protocol: 'SMP' | 'XFTP', server: VersionR
   return version;
 }
 
-/** Rounds milliseconds to microseconds for results. */
-export function roundMs(value: number): number {
-  return Math.round(value * 1_000) / 1_000;
-}

@@ -1,4 +1,4 @@
-import { type KeepAliveOptions, type OnionMode, type ProxyOptions, VigilError, chooseHost, formatProxyUrl, parseProxyUrl } from '@vigil/core';
+import { type KeepAliveOptions, type OnionMode, type ProxyOptions, VigilError, chooseHost, formatProxyUrl, parseProxyUrl, proxyUrlSchema } from '@vigil/core';
 import { z } from 'zod';
 import { type ServerAddress, type SimplexScheme, defaultPorts, parseServerAddress } from './address.js';
 
@@ -22,15 +22,6 @@ const proxyObjectSchema = z.strictObject({
   port: z.number().int().min(1).max(65_535),
   username: z.string().max(255).optional(),
   password: z.string().max(255).optional(),
-});
-
-const proxyUrlSchema = z.string().superRefine((url, context) => {
-  try {
-    parseProxyUrl(url);
-  } catch (error) {
-    const message = error instanceof Error ? error.message.replace(/^\[core\] config: proxy: /, '') : 'invalid proxy URL';
-    context.addIssue({ code: 'custom', message });
-  }
 });
 
 /** The zod shape of the transport options; each check spreads it into its own schema. */

@@ -5,6 +5,7 @@ export {
   addressFamilySchema,
   defaultCertificateExpiryThresholds,
   dialOptionsShape,
+  proxyUrlSchema,
   escapedTextSchema,
   hexBytesSchema,
   hostSchema,

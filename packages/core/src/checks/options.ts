@@ -47,7 +47,8 @@ const proxyObjectSchema = z.strictObject({
   randomCredentials: z.boolean().optional(),
 });
 
-const proxyUrlSchema = z.string().superRefine((url, context) => {
+/** A `socks5://` / `socks5h://` proxy URL, validated by `parseProxyUrl` (errors never echo credentials). */
+export const proxyUrlSchema = z.string().superRefine((url, context) => {
   try {
     parseProxyUrl(url);
   } catch (error) {
