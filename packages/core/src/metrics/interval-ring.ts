@@ -13,20 +13,42 @@ const ABSOLUTE_DIFFERENCE_SUM = 7;
 const DIFFERENCE_COUNT = 8;
 const EMITTED = 9;
 const FIELDS = 10;
+/** Slots a new ring starts with (it doubles as intervals close, up to its capacity). */
+const INITIAL_SLOTS = 4;
 
 /**
  * The closed intervals of one series, oldest overwritten first. Each slot keeps its totals and
  * its counts as a V2 payload string; nothing here is a live histogram.
  */
 export class IntervalRing {
-  private readonly fields: Float64Array;
-  private readonly payloads: (string | undefined)[];
+  private fields: Float64Array;
+  private payloads: (string | undefined)[];
+  /**
+   * Slots allocated so far. A ring starts small and doubles up to `capacity` before it first
+   * wraps: a new series costs a few hundred bytes, not the full hour of slots, and a monitor
+   * with tens of thousands of checks starts without allocating (and zeroing) it all at once.
+   */
+  private allocated: number;
   private nextPosition = 0;
   private length = 0;
 
   constructor(readonly capacity: number) {
-    this.fields = new Float64Array(capacity * FIELDS);
-    this.payloads = new Array<string | undefined>(capacity).fill(undefined);
+    this.allocated = Math.min(capacity, INITIAL_SLOTS);
+    this.fields = new Float64Array(this.allocated * FIELDS);
+    this.payloads = new Array<string | undefined>(this.allocated).fill(undefined);
+  }
+
+  /** Doubles the slots; only called before the ring first wraps, so positions stay in order. */
+  private grow(): void {
+    const allocated = Math.min(this.capacity, this.allocated * 2);
+    const fields = new Float64Array(allocated * FIELDS);
+    fields.set(this.fields);
+    this.fields = fields;
+    for (let position = this.allocated; position < allocated; position += 1) this.payloads.push(undefined);
+    // The full ring holds slots 0..allocated-1 oldest first, and its next position wrapped to 0:
+    // continue after the last one instead.
+    this.nextPosition = this.allocated;
+    this.allocated = allocated;
   }
 
   /** Closed intervals held. */
@@ -35,6 +57,7 @@ export class IntervalRing {
   }
 
   push(start: number, end: number, totals: Readonly<IntervalTotals>, payload: string): void {
+    if (this.length === this.allocated && this.allocated < this.capacity) this.grow();
     const position = this.nextPosition;
     const base = position * FIELDS;
     const fields = this.fields;
@@ -49,13 +72,13 @@ export class IntervalRing {
     fields[base + DIFFERENCE_COUNT] = totals.differenceCount;
     fields[base + EMITTED] = 0;
     this.payloads[position] = payload;
-    this.nextPosition = (position + 1) % this.capacity;
-    this.length = Math.min(this.length + 1, this.capacity);
+    this.nextPosition = (position + 1) % this.allocated;
+    this.length = Math.min(this.length + 1, this.allocated);
   }
 
   /** The slot position of the interval `age` closings ago (0 = the newest). */
   positionOf(age: number): number {
-    return (this.nextPosition - 1 - age + 2 * this.capacity) % this.capacity;
+    return (this.nextPosition - 1 - age + 2 * this.allocated) % this.allocated;
   }
 
   start(position: number): number {
