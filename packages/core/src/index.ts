@@ -9,6 +9,7 @@ export { checkStatuses, isReasonCode, reasonCodes } from './contracts/result.js'
 export type {
   CheckResult,
   CheckStatus,
+  DistributionStats,
   HistogramSummary,
   MetricEntry,
   MetricValue,

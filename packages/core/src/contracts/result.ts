@@ -72,22 +72,28 @@ export interface MetricValue {
   readonly tags?: Tags;
 }
 
-/** The summary of a histogram a check fed during one run (e.g. N ping round trips). */
-export interface HistogramSummary {
-  readonly type: 'histogram';
-  readonly name: string;
-  readonly unit?: string;
-  readonly tags?: Tags;
-  readonly count: number;
+/** The shape of a distribution: extremes, moments and percentiles (same unit as the values). */
+export interface DistributionStats {
+  /** Lowest and highest values, to the histogram's precision. */
   readonly min: number;
   readonly max: number;
   readonly mean: number;
+  /** Population standard deviation. */
   readonly stddev: number;
   readonly p50: number;
   readonly p90: number;
   readonly p95: number;
   readonly p99: number;
   readonly p999: number;
+}
+
+/** The summary of a histogram a check fed during one run (e.g. N ping round trips). */
+export interface HistogramSummary extends DistributionStats {
+  readonly type: 'histogram';
+  readonly name: string;
+  readonly unit?: string;
+  readonly tags?: Tags;
+  readonly count: number;
   /** Mean absolute difference of consecutive samples (RFC 3550 style), same unit. */
   readonly jitter: number;
   /** The HdrHistogram V2 compressed, base64 encoded snapshot (values in microseconds for `ms`). */

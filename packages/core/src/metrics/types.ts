@@ -1,4 +1,4 @@
-import type { HistogramSummary, Tags } from '../contracts/result.js';
+import type { DistributionStats, HistogramSummary, Tags } from '../contracts/result.js';
 import type { SnapshotRecord } from '../contracts/sink.js';
 import type { Clock } from '../util/clock.js';
 
@@ -12,20 +12,9 @@ export type StatsWindow = number | 'all';
 export type HistogramBackend = 'auto' | 'js' | 'wasm';
 
 /** Distribution statistics of one histogram, in the histogram's reporting unit. */
-export interface HistogramStats {
-  /** Values in the histogram. */
+export interface HistogramStats extends DistributionStats {
+  /** Values in the histogram. The statistics of an empty histogram are NaN. */
   readonly count: number;
-  /** Lowest and highest values, to the histogram's precision. NaN when empty (as are the rest). */
-  readonly min: number;
-  readonly max: number;
-  readonly mean: number;
-  /** Population standard deviation. */
-  readonly stddev: number;
-  readonly p50: number;
-  readonly p90: number;
-  readonly p95: number;
-  readonly p99: number;
-  readonly p999: number;
 }
 
 /**
@@ -33,7 +22,7 @@ export interface HistogramStats {
  * (3 significant digits by default: within 0.1%); mean, stddev and jitter are exact.
  * Statistics of no values are NaN.
  */
-export interface LatencyStats {
+export interface LatencyStats extends DistributionStats {
   /** Runs in the window: every `record` and `recordOutcome`. */
   readonly count: number;
   readonly okCount: number;
@@ -41,16 +30,6 @@ export interface LatencyStats {
   readonly successRatio: number;
   /** Latency values in the window (runs recorded with `recordOutcome` carry none). */
   readonly sampleCount: number;
-  readonly min: number;
-  readonly max: number;
-  readonly mean: number;
-  /** Population standard deviation. */
-  readonly stddev: number;
-  readonly p50: number;
-  readonly p90: number;
-  readonly p95: number;
-  readonly p99: number;
-  readonly p999: number;
   /**
    * Mean absolute difference of consecutive values (RFC 3550 style), over the pairs whose later
    * value lies in the window. 0 with a single value.
