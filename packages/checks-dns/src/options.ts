@@ -84,7 +84,7 @@ export const dnsCheckOptionsSchema = z
     expectRcode: z.enum(dnsResponseCodes).default('NOERROR'),
     /** With `expectRcode: NOERROR`, at least this many answers of the queried type (0 accepts an empty answer). */
     minAnswers: z.number().int().min(0).default(1),
-    /** Every one of these must be among the answers of the queried type (`192.0.2.1`, `10 mail.example.org`, TXT text). */
+    /** Every one of these must be among the answers of the queried type (`127.0.0.10`, `10 mail.example.org`, TXT text). */
     expectAnswers: z.array(z.string().min(1)).min(1).optional(),
     /** At least one answer of the queried type must match this regular expression. */
     expectAnswerPattern: regexOptionSchema.optional(),
